@@ -1,0 +1,107 @@
+# The front door. Every target first installs what it needs (scripts/install-deps
+# reads deps/*.txt, factor II), then does its job through the CMake presets.
+#   make run                  build and serve on $PORT (default 5000)
+#   make test                 the full suite (scripts/test), what CI runs
+#   make release              the immutable build artifact in dist/ (factor V)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+# Compile jobs: one per core, but at most one per 2 GiB of memory (a Beast
+# translation unit takes over 1 GiB to compile).
+JOBS ?= $(shell n=$$(nproc); m=$$(awk '/^MemTotal:/ { print int($$2 / 2097152) }' \
+          /proc/meminfo); echo $$(( m < 1 ? 1 : (m < n ? m : n) )))
+export CMAKE_BUILD_PARALLEL_LEVEL := $(JOBS)
+
+# `make run`'s environment (factor III): a default for each, the caller's wins.
+PORT ?= 5000
+DATABASE_URL ?= sqlite:///$(CURDIR)/var/welcome.db
+# Passed through to bench/run when set: `make bench QUICK=1`.
+QUICK ?=
+
+DEPS := scripts/install-deps
+RELEASE_DIR := build/release
+# C++ files under version control (and new ones not ignored), that exist;
+# outside git (a source tarball), every C++ file outside build/.
+CXX_FILES = $(wildcard $(shell git ls-files --cached --others --exclude-standard \
+              -- '*.cpp' '*.hpp' '*.cc' '*.h' 2>/dev/null || \
+              find . -path ./build -prune -o -type f \( -name '*.cpp' -o -name '*.hpp' \) -print))
+
+.PHONY: help run build test format format-check lint release bench clean
+
+help: ## List the targets
+	@echo "usage: make TARGET [PORT=5000] [DATABASE_URL=...] [QUICK=1] [JOBS=$(JOBS)]"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk -F':.*## ' '{ printf "  %-14s %s\n", $$1, $$2 }'
+
+run: build ## Build the release and serve welcome on $PORT (default 5000)
+	mkdir -p var
+	PORT='$(PORT)' DATABASE_URL='$(DATABASE_URL)' exec $(RELEASE_DIR)/welcome serve
+
+build: ## Build the release binaries build/release/welcome and build/release/hello
+	$(DEPS) build
+	@if [[ ! -f $(RELEASE_DIR)/build.ninja || CMakePresets.json -nt $(RELEASE_DIR)/build.ninja ]]; \
+	  then cmake --preset release; fi
+	cmake --build --preset release --target welcome hello
+
+test: ## Run the full test suite (unit, sanitizers, e2e, clang build): what CI runs
+	scripts/test
+
+format: ## Reformat every C++ file in place with clang-format
+	$(DEPS) dev
+	$(if $(CXX_FILES),clang-format -i $(CXX_FILES))
+
+format-check: ## Fail if any C++ file is not clang-formatted
+	$(DEPS) dev
+	$(if $(CXX_FILES),clang-format --dry-run --Werror $(CXX_FILES))
+
+# Lints the C++ sources changed against origin/main (or HEAD when there is no
+# origin/main), plus new files. A changed header lints its .cpp (foo.hpp ->
+# foo.cpp; twelve/include/twelve/foo.hpp -> twelve/src/foo.cpp), through which
+# clang-tidy checks the header too.
+lint: ## Run clang-tidy on the C++ files changed vs origin/main (or HEAD)
+	$(DEPS) build dev
+	@if [[ ! -f $(RELEASE_DIR)/compile_commands.json ]]; then cmake --preset release; fi
+	@base=$$(git merge-base HEAD origin/main 2>/dev/null || git rev-parse -q --verify HEAD || true); \
+	changed=$$( { if [[ -n "$$base" ]]; then git diff --name-only --diff-filter=d "$$base"; \
+	              else git ls-files --cached; fi; \
+	            git ls-files --others --exclude-standard; } | \
+	          grep -E '\.(cpp|hpp)$$' | sed -E 's#/include/twelve/#/src/#; s/\.hpp$$/.cpp/' | \
+	          sort -u | while read -r f; do if [[ -f "$$f" ]]; then echo "$$f"; fi; done); \
+	if [[ -z "$$changed" ]]; then echo "lint: no changed C++ files"; exit 0; fi; \
+	echo "lint:" $$changed; \
+	clang-tidy -p $(RELEASE_DIR) --quiet --warnings-as-errors='*' $$changed
+
+release: build ## Build, then pack dist/welcome-<version>-<commit>.tar.gz (factor V)
+	@source $(RELEASE_DIR)/build_info.env; \
+	name="welcome-$$TWELVE_BUILD_VERSION-$$TWELVE_BUILD_COMMIT"; \
+	stage=$$(mktemp -d); trap 'rm -rf "$$stage"' EXIT; \
+	mkdir -p "$$stage/bin" dist; \
+	cp $(RELEASE_DIR)/welcome $(RELEASE_DIR)/hello "$$stage/bin/"; \
+	if [[ -f Procfile ]]; then cp Procfile "$$stage/"; fi; \
+	{ echo "# The build artifact: these binaries + the environment = a release."; \
+	  echo "name: welcome"; \
+	  echo "version: $$TWELVE_BUILD_VERSION"; \
+	  echo "commit: $$TWELVE_BUILD_COMMIT"; \
+	  echo "build_time: $$TWELVE_BUILD_TIME"; \
+	  echo "compiler: $$TWELVE_BUILD_COMPILER"; \
+	  echo "build_type: $$TWELVE_BUILD_TYPE"; \
+	  echo "sha256:"; \
+	  (cd "$$stage" && sha256sum bin/*) | awk '{ printf "  %s: %s\n", $$2, $$1 }'; \
+	} > "$$stage/RELEASE"; \
+	tar -C "$$stage" --sort=name --owner=0 --group=0 --numeric-owner \
+	  --mtime="$$TWELVE_BUILD_TIME" -cf - $$(ls -A "$$stage") | gzip -n > "dist/$$name.tar.gz.tmp"; \
+	mv "dist/$$name.tar.gz.tmp" "dist/$$name.tar.gz"; \
+	if [[ "$$TWELVE_BUILD_COMMIT" == *-dirty || "$$TWELVE_BUILD_COMMIT" == unknown ]]; then \
+	  echo "release: warning: built from an uncommitted tree ($$TWELVE_BUILD_COMMIT)" >&2; fi; \
+	echo "release: dist/$$name.tar.gz"; cat "$$stage/RELEASE"
+
+bench: ## Run the benchmarks (bench/run); QUICK=1 for a short run
+	$(DEPS) build bench
+	@if [[ ! -x bench/run ]]; then echo "bench: bench/run is not there yet" >&2; exit 1; fi
+	QUICK='$(QUICK)' bench/run
+
+clean: ## Remove build/ and dist/ (keeps var/, the local data)
+	rm -rf build dist

@@ -1,0 +1,218 @@
+"""Disposability (factor IX) and port binding (factor VII): fast start, ordered
+drain on SIGTERM/SIGINT, SHUTDOWN_DELAY and SHUTDOWN_TIMEOUT, the port in
+use, and no files written."""
+
+import os
+import signal
+import socket
+import time
+
+import pytest
+
+import http_client
+from conftest import Server, free_port
+from expectations import assert_hello_root, assert_welcome_root
+from http_client import build_request
+
+
+def _ready_200(port, host="127.0.0.1"):
+    r = http_client.try_get(port, "/readyz", host=host, timeout=0.5)
+    return r is not None and r.status == 200
+
+
+def test_ready_within_milliseconds_of_exec(tmp_path):
+    server = Server("welcome", tmp_path)
+    server.start()
+    try:
+        while not _ready_200(server.port):
+            assert server.running(), server.output()
+            assert time.monotonic() - server.started_at < 2.0, server.output()
+            time.sleep(0.002)
+        elapsed = time.monotonic() - server.started_at
+        print(f"exec -> first 200 on /readyz: {elapsed * 1000:.1f} ms")
+    finally:
+        assert server.stop() == 0, server.output()
+    assert elapsed < 2.0
+
+
+def test_server_listens_on_port_from_env(start_server):
+    port = free_port()
+    server = start_server("welcome", env={"PORT": port}, port=port)
+    assert server.port == port
+    assert_welcome_root(http_client.get(port, "/"))
+
+
+def test_bind_limits_the_listen_address(start_server):
+    port = free_port("127.0.0.2")
+    server = start_server("hello", port=port, host="127.0.0.2")
+    assert_hello_root(http_client.get(port, "/", host="127.0.0.2"))
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    assert server.running()
+
+
+def test_port_in_use_exits_non_zero_naming_the_port(start_server):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = start_server("welcome", port=port, wait=False)
+        code = server.wait(timeout=5)
+        assert time.monotonic() - server.started_at < 5
+    assert code != 0, server.output()
+    assert str(port) in server.output(), server.output()
+
+
+def test_sigterm_when_idle_exits_zero_after_draining(welcome):
+    welcome.signal(signal.SIGTERM)
+    assert welcome.wait(timeout=5) == 0, welcome.output()
+    welcome.wait_for("draining", timeout=1)
+    welcome.wait_for("stopped", timeout=1)
+
+
+def test_sigint_behaves_like_sigterm(welcome):
+    with welcome.connect() as conn:
+        assert_welcome_root(conn.request("GET", "/"))
+        welcome.signal(signal.SIGINT)
+        conn.wait_closed(timeout=5)
+    assert welcome.wait(timeout=5) == 0, welcome.output()
+    welcome.wait_for("draining", timeout=1)
+    welcome.wait_for("stopped", timeout=1)
+
+
+def test_sigterm_lets_an_in_flight_request_finish_with_connection_close(
+        welcome):
+    with welcome.connect() as conn:
+        conn.send(b"GET / HTTP/1.1\r\nHost: x\r\n")  # in flight from byte 1
+        time.sleep(0.1)
+        welcome.signal(signal.SIGTERM)
+        time.sleep(0.2)
+        conn.send(b"\r\n")
+        r = conn.read_response()
+        rest = conn.read_until_close(timeout=5)
+    assert_welcome_root(r)
+    assert r.has_token("Connection", "close"), r
+    assert rest == b""
+    assert welcome.wait(timeout=5) == 0, welcome.output()
+    welcome.wait_for("draining", timeout=1)
+    welcome.wait_for("stopped", timeout=1)
+
+
+def test_sigterm_closes_idle_keep_alive_connections(welcome):
+    with welcome.connect() as conn:
+        assert_welcome_root(conn.request("GET", "/"))
+        welcome.signal(signal.SIGTERM)
+        elapsed, data = conn.wait_closed(timeout=5)
+    assert data == b"", data
+    assert welcome.wait(timeout=5) == 0, welcome.output()
+    print(f"idle keep-alive closed {elapsed * 1000:.1f} ms after SIGTERM")
+
+
+def test_readyz_503_during_shutdown_delay_while_root_still_200(start_server):
+    server = start_server("welcome", env={"SHUTDOWN_DELAY": "2s"})
+    server.signal(signal.SIGTERM)
+    time.sleep(0.2)
+    ready = server.get("/readyz")
+    root = server.get("/")
+    assert ready.status == 503, ready
+    assert ready.header("Content-Type") == "application/health+json", ready
+    assert_welcome_root(root)
+    assert server.wait(timeout=6) == 0, server.output()
+
+
+def test_shutdown_delay_holds_the_listener_open_then_exits_zero(start_server):
+    server = start_server("welcome", env={"SHUTDOWN_DELAY": "1s"})
+    signalled = time.monotonic()
+    server.signal(signal.SIGTERM)
+    time.sleep(0.5)
+    assert_welcome_root(server.get("/"))  # still accepting at 0.5 s
+    assert server.wait(timeout=6) == 0, server.output()
+    took = time.monotonic() - signalled
+    assert 0.9 <= took < 5, took
+
+
+def test_second_signal_during_shutdown_delay_exits_at_once(start_server):
+    server = start_server("welcome", env={"SHUTDOWN_DELAY": "5s"})
+    server.signal(signal.SIGTERM)
+    server.wait_for("draining", timeout=2)
+    time.sleep(0.2)
+    second = time.monotonic()
+    server.signal(signal.SIGTERM)
+    code = server.wait(timeout=3)
+    took = time.monotonic() - second
+    print(f"second SIGTERM: exit code {code} after {took * 1000:.1f} ms")
+    assert took < 1.5, took
+
+
+def test_shutdown_timeout_cuts_an_unfinished_request(start_server):
+    server = start_server("welcome", env={"SHUTDOWN_TIMEOUT": "500ms",
+                                          "HTTP_HEADER_TIMEOUT": "30s"})
+    with server.connect() as conn:
+        conn.send(b"GET / HTTP/1.1\r\nHost: x\r\n")  # never finished
+        time.sleep(0.1)
+        signalled = time.monotonic()
+        server.signal(signal.SIGTERM)
+        code = server.wait(timeout=6)
+        took = time.monotonic() - signalled
+    assert code != 0, server.output()
+    assert 0.4 <= took < 3, took
+    stopped = server.wait_for("stopped", timeout=1)
+    cut = stopped.get("requests_cut", stopped.get("cut"))
+    assert cut == 1, stopped
+
+
+def test_nothing_is_written_to_the_working_directory(start_server):
+    server = start_server("welcome", env={"ACCESS_LOG": "on"})
+    with server.connect() as conn:
+        for target in ("/", "/livez", "/readyz", "/version", "/missing"):
+            conn.request("GET", target)
+    server.signal(signal.SIGTERM)
+    assert server.wait() == 0
+    assert os.listdir(server.cwd) == []
+
+
+def test_stop_logs_draining_then_stopped_after_ready(welcome):
+    assert_welcome_root(welcome.get("/"))
+    welcome.signal(signal.SIGTERM)
+    assert welcome.wait() == 0
+    msgs = [e["msg"] for e in welcome.events()]
+    order = [msgs.index(m) for m in ("starting", "listening", "ready",
+                                     "draining", "stopped")]
+    assert order == sorted(order), msgs
+    assert msgs[-1] == "stopped", msgs
+
+
+def test_listener_closed_once_draining_without_delay(start_server):
+    server = start_server("welcome", env={"SHUTDOWN_TIMEOUT": "5s",
+                                          "HTTP_HEADER_TIMEOUT": "30s"})
+    # Keep the process alive with an unfinished request, then check that
+    # the listener is gone while it drains.
+    with server.connect() as conn:
+        conn.send(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        server.signal(signal.SIGTERM)
+        server.wait_for("draining", timeout=2)
+        time.sleep(0.2)
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", server.port), timeout=2).close()
+        conn.send(b"\r\n")
+        assert_welcome_root(conn.read_response())
+    assert server.wait() == 0, server.output()
+
+
+def test_pipelined_requests_in_flight_at_sigterm_all_answered(welcome):
+    with welcome.connect() as conn:
+        batch = b"".join(build_request("GET", "/") for _ in range(5))
+        conn.send(batch[:-2])  # the last request is incomplete
+        time.sleep(0.1)
+        welcome.signal(signal.SIGTERM)
+        time.sleep(0.2)
+        conn.send(batch[-2:])
+        responses = []
+        while len(responses) < 5:
+            responses.append(conn.read_response())
+        rest = conn.read_until_close(timeout=5)
+    for r in responses:
+        assert_welcome_root(r)
+    assert responses[-1].has_token("Connection", "close"), responses[-1]
+    assert rest == b""
+    assert welcome.wait() == 0, welcome.output()

@@ -1,0 +1,140 @@
+"""Every limit of the server is enforced: header size, body size, header and
+idle timeouts, the connection cap."""
+
+import time
+
+from expectations import assert_hello_root
+from http_client import ConnectionClosed, build_request
+
+
+def test_header_over_max_header_bytes_is_431(start_server):
+    server = start_server("hello", env={"HTTP_MAX_HEADER_BYTES": "4KiB"})
+    with server.connect() as conn:
+        conn.send(build_request("GET", "/", headers=[("X-Big", "a" * 8000)]))
+        r = conn.read_response()
+    assert r.status == 431, r
+
+
+def test_header_within_max_header_bytes_is_served(start_server):
+    server = start_server("hello", env={"HTTP_MAX_HEADER_BYTES": "4KiB"})
+    r = server.get("/", headers=[("X-Big", "a" * 2000)])
+    assert_hello_root(r)
+
+
+def test_body_over_max_body_bytes_is_413_before_the_body_is_sent(start_server):
+    server = start_server("hello", env={"HTTP_MAX_BODY_BYTES": "1KiB"})
+    with server.connect() as conn:
+        # Only the header: the answer must come from the declared length.
+        conn.send(build_request("POST", "/", headers=[
+            ("Content-Length", "100000"), ("Content-Type", "text/plain")]))
+        r = conn.read_response(timeout=3)
+    assert r.status == 413, r
+
+
+def test_body_within_max_body_bytes_is_read_and_connection_reused(start_server):
+    server = start_server("hello", env={"HTTP_MAX_BODY_BYTES": "1KiB"})
+    with server.connect() as conn:
+        first = conn.request("POST", "/", body=b"x" * 1000)
+        second = conn.request("GET", "/")
+    assert first.status == 405, first  # framing fine; / only has GET
+    assert_hello_root(second)
+
+
+def test_slow_header_is_closed_at_header_timeout(start_server):
+    server = start_server("hello", env={"HTTP_HEADER_TIMEOUT": "500ms"})
+    with server.connect() as conn:
+        conn.send(b"GET / HTTP/1.1\r\nHost: x\r\n")  # never finished
+        elapsed, data = conn.wait_closed(timeout=5)
+    assert 0.4 <= elapsed < 5, elapsed
+    # A 408 before closing is fine; a 200 is not.
+    assert data == b"" or data.startswith(b"HTTP/1.1 408"), data
+
+
+def test_silent_connection_is_closed(start_server):
+    server = start_server("hello", env={"HTTP_HEADER_TIMEOUT": "500ms",
+                                        "HTTP_IDLE_TIMEOUT": "500ms"})
+    with server.connect() as conn:
+        elapsed, _ = conn.wait_closed(timeout=5)
+    assert 0.4 <= elapsed < 5, elapsed
+
+
+def test_idle_keep_alive_is_closed_at_idle_timeout(start_server):
+    server = start_server("hello", env={"HTTP_IDLE_TIMEOUT": "500ms",
+                                        "HTTP_HEADER_TIMEOUT": "10s"})
+    with server.connect() as conn:
+        assert_hello_root(conn.request("GET", "/"))
+        elapsed, data = conn.wait_closed(timeout=5)
+    assert 0.4 <= elapsed < 5, elapsed
+    assert data == b"", data
+
+
+def test_keep_alive_survives_a_pause_shorter_than_idle_timeout(start_server):
+    server = start_server("hello", env={"HTTP_IDLE_TIMEOUT": "5s"})
+    with server.connect() as conn:
+        assert_hello_root(conn.request("GET", "/"))
+        time.sleep(1.0)
+        assert_hello_root(conn.request("GET", "/"))
+
+
+def _refused_cleanly(server):
+    """Opens one more connection; returns a description of what happened.
+    Either a 503 or a close (FIN or RST) is clean; a hang or a 200 is not."""
+    try:
+        conn = server.connect(timeout=3)
+    except OSError as e:  # refused at connect
+        return f"connect failed: {e}"
+    with conn:
+        try:
+            conn.send(build_request("GET", "/"))
+        except OSError as e:
+            return f"send failed: {e}"
+        try:
+            r = conn.read_response(timeout=3)
+        except ConnectionClosed:
+            return "closed"
+        except TimeoutError:
+            raise AssertionError("connection over the limit neither "
+                                 "answered nor closed within 3s") from None
+        assert r.status == 503, r
+        return "503"
+
+
+def test_connections_beyond_max_connections_are_refused_cleanly(start_server):
+    server = start_server("hello", env={"HTTP_MAX_CONNECTIONS": "2",
+                                        "HTTP_IDLE_TIMEOUT": "30s"})
+    first, second = server.connect(), server.connect()
+    with first, second:
+        assert_hello_root(first.request("GET", "/"))
+        assert_hello_root(second.request("GET", "/"))
+        outcome = _refused_cleanly(server)
+        print(f"third connection: {outcome}")
+        # The two within the limit are still served.
+        assert_hello_root(first.request("GET", "/"))
+        assert_hello_root(second.request("GET", "/"))
+
+
+def test_new_connections_served_after_others_close_at_max_connections(
+        start_server):
+    server = start_server("hello", env={"HTTP_MAX_CONNECTIONS": "2",
+                                        "HTTP_IDLE_TIMEOUT": "30s"})
+    first, second = server.connect(), server.connect()
+    with first, second:
+        assert_hello_root(first.request("GET", "/"))
+        assert_hello_root(second.request("GET", "/"))
+        _refused_cleanly(server)
+    # Both closed by us: the server must notice and accept again.
+    deadline = time.monotonic() + 3
+    while True:
+        r = None
+        try:
+            r = server.get("/", timeout=1)
+        except (OSError, ConnectionClosed, TimeoutError):
+            pass
+        if r is not None and r.status == 200:
+            break
+        assert time.monotonic() < deadline, "not serving again after closes"
+        time.sleep(0.05)
+    # And the slots really are free: two keep-alive connections at once.
+    with server.connect() as a, server.connect() as b:
+        assert_hello_root(a.request("GET", "/"))
+        assert_hello_root(b.request("GET", "/"))

@@ -1,0 +1,103 @@
+#pragma once
+// The kit's HTTP vocabulary: Request, Response, Responder and handler types.
+// Plain types with no Boost in them; the server (src/http/) fills and reads them.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace twelve {
+
+struct HeaderField {
+  std::string_view name;
+  std::string_view value;
+};
+
+// One parsed request. Every view points into the connection's read buffer and
+// is valid only while the handler runs: an asynchronous handler copies what it
+// needs before it returns.
+struct Request {
+  std::string_view method;  // as sent: "GET", "HEAD", ...
+  std::string_view target;  // "/path?query"
+  std::string_view path;    // "/path"
+  std::string_view query;   // "query" (without '?'), may be empty
+  int version = 11;         // 10 for HTTP/1.0, 11 for HTTP/1.1
+  std::span<const HeaderField> headers;
+  std::string_view body;
+  std::string_view request_id;      // from a sane X-Request-ID, or generated
+  std::string_view remote_address;  // "127.0.0.1:53412"
+
+  // The first header with this name (case-insensitive), if any.
+  std::optional<std::string_view> Header(std::string_view name) const;
+};
+
+namespace content_type {
+inline constexpr std::string_view kHtml = "text/html; charset=utf-8";
+inline constexpr std::string_view kText = "text/plain; charset=utf-8";
+inline constexpr std::string_view kJson = "application/json";
+inline constexpr std::string_view kHealthJson = "application/health+json";
+}  // namespace content_type
+
+// What a handler answers. The server adds Date, Content-Length and Connection;
+// a header value holding CR or LF is refused (the client gets a 500) so that a
+// handler cannot split a response.
+struct Response {
+  int status = 200;
+  std::string content_type{content_type::kText};
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response Html(std::string body, int status = 200);
+  static Response Text(std::string body, int status = 200);
+  static Response Json(std::string body, int status = 200);
+
+  // Adds a header (for example Retry-After) and returns *this for chaining.
+  Response& With(std::string name, std::string value);
+};
+
+// The standard reason phrase for a status code ("Not Found"), or "Unknown".
+std::string_view ReasonPhrase(int status);
+
+namespace detail {
+// Implemented by the server's connection: receives the response for the
+// request numbered `id`. Must be safe to call from any thread.
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  virtual void Complete(std::uint64_t id, Response response) = 0;
+};
+}  // namespace detail
+
+// The promise of one response, handed to asynchronous handlers. Send() must be
+// called exactly once, from any thread; the response is written in request
+// order. A Responder destroyed without Send() answers 500, so a forgotten
+// path cannot hang a client.
+class Responder {
+ public:
+  Responder(std::shared_ptr<detail::ResponseSink> sink, std::uint64_t id)
+      : sink_(std::move(sink)), id_(id) {}
+  Responder(Responder&&) noexcept = default;
+  Responder& operator=(Responder&& other) noexcept;
+  Responder(const Responder&) = delete;
+  Responder& operator=(const Responder&) = delete;
+  ~Responder();
+
+  void Send(Response response);
+
+ private:
+  std::shared_ptr<detail::ResponseSink> sink_;
+  std::uint64_t id_ = 0;
+};
+
+// A synchronous handler returns its response.
+using Handler = std::function<Response(const Request&)>;
+// An asynchronous handler answers later through the Responder.
+using AsyncHandler = std::function<void(const Request&, Responder)>;
+
+}  // namespace twelve

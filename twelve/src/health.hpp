@@ -1,0 +1,45 @@
+#pragma once
+// Health of the serving process: its phase and the app's readiness checks,
+// and the kit's own routes that report them (/livez, /readyz, /version).
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "twelve/router.hpp"
+
+namespace twelve {
+
+class Health {
+ public:
+  enum class Phase { kStarting, kServing, kDraining };
+
+  // Checks are added before serving starts and never after.
+  void AddCheck(std::string name, std::function<bool()> ready);
+  void SetPhase(Phase phase) { phase_.store(phase); }
+  Phase phase() const { return phase_.load(); }
+
+  // Serving and every check passes. Safe from any thread.
+  bool Ready() const;
+  // The application/health+json body for /readyz.
+  std::string ReadinessJson() const;
+
+  // Adds GET /livez, /readyz and /version to `router`.
+  void AddRoutes(Router& router, std::string app_name,
+                 std::string release_id) const;
+
+ private:
+  struct Check {
+    std::string name;
+    std::function<bool()> ready;
+  };
+  std::atomic<Phase> phase_{Phase::kStarting};
+  std::vector<Check> checks_;
+};
+
+// The body of /version and `<app> version --json`.
+std::string VersionJson(const std::string& app_name,
+                        const std::string& release_id);
+
+}  // namespace twelve

@@ -1,0 +1,130 @@
+#pragma once
+// Connection: one client socket, read in batches and answered in order.
+//
+// The hot path is readiness-based, like a bare epoll loop: read what the
+// socket has into the worker's shared buffer, parse every complete request
+// in it, answer each (handlers usually answer at once), append all responses
+// to one buffer and send them with one write. Only a partial request is
+// copied into the connection's own buffer, so an idle connection holds no
+// read buffer at all.
+//
+// Asynchronous handlers answer later through a Responder; their responses
+// wait in `pending_` and go out in request order. While any are pending the
+// connection stops reading, which bounds the pipeline.
+//
+// Deadlines are checked by the worker's sweep, not by a timer per read.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/request_parser.hpp"
+#include "http/response_writer.hpp"
+#include "http/worker.hpp"
+#include "twelve/http.hpp"
+
+namespace twelve::http {
+
+class Connection final : public detail::ResponseSink,
+                         public std::enable_shared_from_this<Connection> {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Connection(Worker& worker, boost::asio::ip::tcp::socket socket);
+  ~Connection() override;
+
+  void Start();
+  // Server shutdown: close if idle, else answer what is in flight with
+  // Connection: close.
+  void Drain();
+  // Closes now; returns how many requests were in flight and are cut.
+  std::size_t Abort();
+  // Whether the current deadline (header, idle, write or linger) passed.
+  bool Expired(Clock::time_point now) const {
+    return !closed_ && now >= deadline_;
+  }
+  // Closes a connection whose deadline passed.
+  void TimeOut();
+
+  void Complete(std::uint64_t id, Response response) override;
+
+ private:
+  // The request being dispatched; its views are valid during Dispatch only.
+  struct InFlight {
+    std::uint64_t id;
+    const Request* request;
+    ResponseFraming framing;
+    Clock::time_point began;
+    bool answered = false;
+  };
+  // A request whose handler has not answered yet, or answered out of turn.
+  struct Slot {
+    std::uint64_t id;
+    ResponseFraming framing;
+    Clock::time_point began;
+    std::string method, path, request_id;
+    bool done = false;
+    Response response;
+  };
+  struct AccessInfo {
+    std::string_view method, path, request_id;
+    Clock::time_point began;
+  };
+
+  void ReadLoop();
+  void WaitReadable();
+  void Resume();
+  void Consume(const char* data, std::size_t size, bool own_buffer);
+  void Dispatch(const Request& request, const ResponseFraming& framing);
+  void Reject(int status, std::string_view reason, int version);
+  void Emit(std::uint64_t id, const Response& response,
+            ResponseFraming framing, const AccessInfo& access);
+  void EmitReadySlots();
+  void Flush();
+  void OnFlushed();
+  void CloseGracefully();
+  void Close();
+  void MaybeSendContinue();
+  bool CanRead() const;
+  bool Idle() const;
+  bool HasUnreadBytes();
+  std::string_view RequestId(const Request& request);
+  Slot MakeSlot(const InFlight& current) const;
+
+  Worker& worker_;
+  ServerState& state_;
+  boost::asio::ip::tcp::socket socket_;
+  Worker::Registration registration_;
+  char remote_[64] = {};
+  char request_id_[40] = {};
+  std::string_view remote_address_;
+
+  std::string partial_;  // bytes of a request not yet complete
+  std::optional<RequestParser> parser_;
+  std::vector<FieldSpan> spans_;
+  bool continue_sent_ = false;
+  Clock::time_point request_began_{};
+
+  std::uint64_t next_id_ = 1;
+  InFlight* current_ = nullptr;
+  std::deque<Slot> pending_;
+
+  std::string out_;
+  bool writing_ = false;
+
+  Clock::time_point deadline_ = Clock::time_point::max();
+  std::uint64_t close_after_id_ = UINT64_MAX;
+  bool in_read_loop_ = false;
+  bool processing_ = false;
+  bool stop_parsing_ = false;
+  bool close_after_write_ = false;
+  bool lingering_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace twelve::http

@@ -1,0 +1,35 @@
+#pragma once
+// EventLoops: the server's I/O threads as seen by backing-service drivers,
+// which keep one connection per loop so that a handler's store call runs on
+// the handler's own thread.
+
+#include <boost/asio/io_context.hpp>
+#include <cstddef>
+#include <vector>
+
+namespace twelve {
+
+class EventLoops {
+ public:
+  explicit EventLoops(std::vector<boost::asio::io_context*> contexts)
+      : contexts_(std::move(contexts)) {}
+
+  std::size_t size() const { return contexts_.size(); }
+  boost::asio::io_context& context(std::size_t index) {
+    return *contexts_.at(index);
+  }
+  // The index of the loop running on the calling thread, or -1.
+  int CurrentIndex() const {
+    for (std::size_t i = 0; i < contexts_.size(); ++i) {
+      if (contexts_[i]->get_executor().running_in_this_thread()) {
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
+  }
+
+ private:
+  std::vector<boost::asio::io_context*> contexts_;
+};
+
+}  // namespace twelve

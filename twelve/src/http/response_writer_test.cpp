@@ -1,0 +1,92 @@
+#include "http/response_writer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <string>
+
+namespace twelve::http {
+namespace {
+
+constexpr std::string_view kDate = "Sat, 28 Nov 2026 01:02:03 GMT";
+
+TEST(ResponseWriter, WritesStatusLineAndRequiredHeaders) {
+  std::string out;
+  ASSERT_TRUE(AppendResponse(out, Response::Html("hi"), kDate, {}));
+  EXPECT_EQ(out,
+            "HTTP/1.1 200 OK\r\n"
+            "Date: Sat, 28 Nov 2026 01:02:03 GMT\r\n"
+            "Content-Type: text/html; charset=utf-8\r\n"
+            "Content-Length: 2\r\n\r\nhi");
+}
+
+TEST(ResponseWriter, HeadKeepsLengthAndDropsBody) {
+  std::string out;
+  ResponseFraming framing;
+  framing.head = true;
+  ASSERT_TRUE(AppendResponse(out, Response::Text("hello"), kDate, framing));
+  EXPECT_NE(out.find("Content-Length: 5\r\n"), std::string::npos);
+  EXPECT_TRUE(out.ends_with("\r\n\r\n"));
+}
+
+TEST(ResponseWriter, CloseAddsConnectionClose) {
+  std::string out;
+  ResponseFraming framing;
+  framing.keep_alive = false;
+  ASSERT_TRUE(AppendResponse(out, Response::Text(""), kDate, framing));
+  EXPECT_NE(out.find("\r\nConnection: close\r\n"), std::string::npos);
+}
+
+TEST(ResponseWriter, Http10KeepAliveIsExplicit) {
+  std::string out;
+  ResponseFraming framing;
+  framing.version = 10;
+  ASSERT_TRUE(AppendResponse(out, Response::Text(""), kDate, framing));
+  EXPECT_NE(out.find("\r\nConnection: keep-alive\r\n"), std::string::npos);
+}
+
+TEST(ResponseWriter, AppendsExtraHeaders) {
+  std::string out;
+  ASSERT_TRUE(AppendResponse(out, Response::Text("").With("Retry-After", "1"),
+                             kDate, {}));
+  EXPECT_NE(out.find("\r\nRetry-After: 1\r\n"), std::string::npos);
+}
+
+TEST(ResponseWriter, RefusesHeaderValueWithNewline) {
+  std::string out;
+  std::string_view why;
+  Response response = Response::Text("").With("X-A", "1\r\nSet-Cookie: x");
+  EXPECT_FALSE(AppendResponse(out, response, kDate, {}, &why));
+  EXPECT_TRUE(out.empty());
+  EXPECT_FALSE(why.empty());
+}
+
+TEST(ResponseWriter, RefusesInvalidHeaderName) {
+  std::string out;
+  EXPECT_FALSE(
+      AppendResponse(out, Response::Text("").With("X A", "1"), kDate, {}));
+}
+
+TEST(ResponseWriter, RefusesServerOwnedHeader) {
+  std::string out;
+  EXPECT_FALSE(AppendResponse(
+      out, Response::Text("").With("Content-Length", "9"), kDate, {}));
+}
+
+TEST(ResponseWriter, RefusesStatusOutOfRange) {
+  std::string out;
+  EXPECT_FALSE(AppendResponse(out, Response::Text("", 99), kDate, {}));
+  EXPECT_FALSE(AppendResponse(out, Response::Text("", 600), kDate, {}));
+}
+
+TEST(DateCache, FormatsImfFixdate) {
+  DateCache cache;
+  std::string date(cache.Now());
+  EXPECT_TRUE(std::regex_match(
+      date, std::regex(R"([A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} )"
+                       R"(\d{2}:\d{2}:\d{2} GMT)")))
+      << date;
+}
+
+}  // namespace
+}  // namespace twelve::http

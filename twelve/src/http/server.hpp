@@ -1,0 +1,65 @@
+#pragma once
+// Server: binds $BIND:$PORT, runs WEB_THREADS workers and shuts down in the
+// documented order. Private to the kit; no Boost types in this header, so
+// app.cpp stays free of Asio.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "twelve/config.hpp"
+#include "twelve/log.hpp"
+#include "twelve/router.hpp"
+#include "twelve/status.hpp"
+
+namespace twelve {
+class EventLoops;
+}
+
+namespace twelve::http {
+
+struct ShutdownReport {
+  std::string signal;              // "SIGTERM" or "SIGINT"
+  std::uint64_t requests_served = 0;
+  std::uint64_t requests_cut = 0;  // in flight when SHUTDOWN_TIMEOUT passed
+  std::int64_t connections_cut = 0;
+  std::chrono::milliseconds drain_time{0};
+};
+
+struct ServeHooks {
+  // On the first signal, before anything else: readiness turns false.
+  std::function<void(const std::string& signal)> on_drain_start;
+  // On a second signal: the process must exit at once.
+  std::function<void(const std::string& signal)> on_second_signal;
+  // Called every 50 ms on the control thread while serving.
+  std::function<void()> on_tick;
+};
+
+class Server {
+ public:
+  Server(const ServerConfig& config, const Router& router, const Logger& log,
+         bool access_log);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens; a port in use or a bad address is a failed Status
+  // naming the address.
+  Status Listen();
+  std::uint16_t port() const;
+
+  // The I/O threads, for backing-service drivers. Valid from construction.
+  EventLoops& loops();
+
+  // Starts the workers and blocks until a signal has been handled and the
+  // server drained (or SHUTDOWN_TIMEOUT cut what was left).
+  ShutdownReport Serve(const ShutdownConfig& shutdown, const ServeHooks& hooks);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace twelve::http

@@ -1,0 +1,30 @@
+#pragma once
+// What every I/O thread of one server shares: the config, the router, the
+// logger and a few counters. Read-only after start, but for the atomics.
+
+#include <atomic>
+#include <cstdint>
+
+#include "twelve/config.hpp"
+#include "twelve/log.hpp"
+#include "twelve/router.hpp"
+
+namespace twelve::http {
+
+struct ServerState {
+  ServerState(const ServerConfig& config, const Router& router,
+              const Logger& log, bool access_log)
+      : config(config), router(router), log(log), access_log(access_log) {}
+
+  const ServerConfig config;
+  const Router& router;
+  const Logger& log;
+  const bool access_log;
+
+  std::atomic<std::int64_t> open_connections{0};
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> requests_cut{0};
+  std::atomic<std::uint64_t> connections_refused{0};
+};
+
+}  // namespace twelve::http

@@ -1,0 +1,191 @@
+#include "http/worker.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <cstdio>
+#include <random>
+
+#include "http/connection.hpp"
+
+namespace twelve::http {
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+constexpr std::size_t kReadBufferSize = 64 * 1024;
+// Deadlines are checked this often: the precision of every HTTP timeout.
+constexpr std::chrono::milliseconds kSweepInterval{100};
+// After the process runs out of descriptors, wait before accepting again
+// instead of spinning on the error.
+constexpr std::chrono::milliseconds kAcceptRetry{100};
+
+bool IsResourceExhaustion(const error_code& ec) {
+  return ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+         ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+}
+
+}  // namespace
+
+Worker::Worker(ServerState& state, int index)
+    : state_(state),
+      index_(index),
+      sweep_timer_(io_),
+      accept_retry_timer_(io_),
+      read_buffer_(kReadBufferSize),
+      request_id_prefix_(std::random_device{}()) {}
+
+Worker::~Worker() = default;
+
+void Worker::Adopt(int fd, bool ipv6) {
+  acceptor_.emplace(io_);
+  acceptor_->assign(ipv6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), fd);
+}
+
+void Worker::Run() {
+  auto guard = asio::make_work_guard(io_);
+  ScheduleSweep();
+  DoAccept();
+  io_.run();
+}
+
+bool Worker::InThisThread() {
+  return io_.get_executor().running_in_this_thread();
+}
+
+Worker::Registration Worker::Register(Connection* connection) {
+  return connections_.insert(connections_.end(), connection);
+}
+
+void Worker::Unregister(Registration registration) {
+  connections_.erase(registration);
+}
+
+std::size_t Worker::NextRequestId(char* out, std::size_t size) {
+  int n = std::snprintf(out, size, "%08x-%012llx", request_id_prefix_,
+                        static_cast<unsigned long long>(++request_id_counter_));
+  return n < 0 ? 0 : std::min(static_cast<std::size_t>(n), size - 1);
+}
+
+void Worker::DoAccept() {
+  if (!acceptor_ || !acceptor_->is_open()) return;
+  acceptor_->async_accept(
+      io_, [this](const error_code& ec, asio::ip::tcp::socket socket) {
+        OnAccept(ec, std::move(socket));
+      });
+}
+
+void Worker::OnAccept(const error_code& ec, asio::ip::tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
+  if (ec) {
+    if (IsResourceExhaustion(ec)) {
+      state_.log.Warn("accept failed", {{"error", ec.message()}});
+      accept_retry_timer_.expires_after(kAcceptRetry);
+      accept_retry_timer_.async_wait([this](const error_code& wait_ec) {
+        if (!wait_ec) DoAccept();
+      });
+      return;
+    }
+    DoAccept();
+    return;
+  }
+  std::int64_t open =
+      state_.open_connections.fetch_add(1, std::memory_order_relaxed);
+  if (open >= state_.config.max_connections) {
+    state_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+    RefuseBusy(socket);
+  } else {
+    std::make_shared<Connection>(*this, std::move(socket))->Start();
+  }
+  DoAccept();
+}
+
+// Over HTTP_MAX_CONNECTIONS: answer 503 in one non-blocking write and close,
+// so the client learns why instead of seeing a bare reset.
+void Worker::RefuseBusy(asio::ip::tcp::socket& socket) {
+  state_.connections_refused.fetch_add(1, std::memory_order_relaxed);
+  std::string answer = "HTTP/1.1 503 Service Unavailable\r\nDate: ";
+  answer += date_.Now();
+  answer +=
+      "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 21\r\n"
+      "Retry-After: 1\r\nConnection: close\r\n\r\ntoo many connections\n";
+  error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(asio::buffer(answer), ec);
+  socket.shutdown(asio::socket_base::shutdown_both, ec);
+  socket.close(ec);
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_refusal_log_ >= std::chrono::seconds(1)) {
+    last_refusal_log_ = now;
+    state_.log.Warn("connection refused",
+                    {{"reason", "HTTP_MAX_CONNECTIONS reached"},
+                     {"max_connections", state_.config.max_connections}});
+  }
+}
+
+void Worker::ScheduleSweep() {
+  sweep_timer_.expires_after(kSweepInterval);
+  sweep_timer_.async_wait([this](const error_code& ec) {
+    if (ec) return;
+    Sweep();
+    ScheduleSweep();
+  });
+}
+
+void Worker::Sweep() {
+  auto now = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<Connection>> expired;
+  for (Connection* connection : connections_) {
+    if (connection->Expired(now)) {
+      expired.push_back(connection->shared_from_this());
+    }
+  }
+  for (auto& connection : expired) connection->TimeOut();
+}
+
+void Worker::StopAccepting() {
+  asio::post(io_, [this] {
+    error_code ec;
+    if (acceptor_) acceptor_->close(ec);
+    accept_retry_timer_.cancel();
+  });
+}
+
+void Worker::BeginDrain() {
+  asio::post(io_, [this] {
+    draining_ = true;
+    std::vector<std::shared_ptr<Connection>> all;
+    for (Connection* connection : connections_) {
+      all.push_back(connection->shared_from_this());
+    }
+    for (auto& connection : all) connection->Drain();
+  });
+}
+
+void Worker::Abort(std::atomic<int>& pending) {
+  asio::post(io_, [this, &pending] {
+    std::vector<std::shared_ptr<Connection>> all;
+    for (Connection* connection : connections_) {
+      all.push_back(connection->shared_from_this());
+    }
+    std::uint64_t cut = 0;
+    for (auto& connection : all) cut += connection->Abort();
+    state_.requests_cut.fetch_add(cut);
+    pending.fetch_sub(1);
+  });
+}
+
+void Worker::Stop() {
+  asio::post(io_, [this] {
+    error_code ec;
+    sweep_timer_.cancel();
+    accept_retry_timer_.cancel();
+    if (acceptor_) acceptor_->close(ec);
+    io_.stop();
+  });
+}
+
+}  // namespace twelve::http

@@ -1,0 +1,88 @@
+#pragma once
+// Worker: one I/O thread with its own io_context, its own acceptor on the
+// shared listening socket, and the connections it accepted.
+//
+// A connection never leaves the worker that accepted it, so nothing on the
+// request path is shared between threads. Control calls (StopAccepting,
+// BeginDrain, Abort, Stop) are posted from the control thread.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/response_writer.hpp"
+#include "http/server_state.hpp"
+
+namespace twelve::http {
+
+class Connection;
+
+class Worker {
+ public:
+  Worker(ServerState& state, int index);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  boost::asio::io_context& io() { return io_; }
+  int index() const { return index_; }
+
+  // Adopts `fd`, a duplicate of the bound listening socket. Before Run().
+  void Adopt(int fd, bool ipv6);
+  // The thread body: runs the loop until Stop().
+  void Run();
+
+  // Thread-safe; each runs on the worker's thread.
+  void StopAccepting();
+  void BeginDrain();
+  // Closes every connection; adds the requests cut to the server's count
+  // and then decrements `pending`.
+  void Abort(std::atomic<int>& pending);
+  void Stop();
+
+  // For connections, on this worker's thread only.
+  ServerState& state() { return state_; }
+  DateCache& date() { return date_; }
+  bool draining() const { return draining_; }
+  bool InThisThread();
+  char* read_buffer() { return read_buffer_.data(); }
+  std::size_t read_buffer_size() const { return read_buffer_.size(); }
+  std::vector<HeaderField>& header_scratch() { return header_scratch_; }
+  using Registration = std::list<Connection*>::iterator;
+  Registration Register(Connection* connection);
+  void Unregister(Registration registration);
+  // Writes a fresh request id ("3fa2c1d0-00000000002a") into `out`.
+  std::size_t NextRequestId(char* out, std::size_t size);
+
+ private:
+  void DoAccept();
+  void OnAccept(const boost::system::error_code& ec,
+                boost::asio::ip::tcp::socket socket);
+  void RefuseBusy(boost::asio::ip::tcp::socket& socket);
+  void ScheduleSweep();
+  void Sweep();
+
+  ServerState& state_;
+  const int index_;
+  boost::asio::io_context io_{1};
+  std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
+  boost::asio::steady_timer sweep_timer_;
+  boost::asio::steady_timer accept_retry_timer_;
+  std::list<Connection*> connections_;
+  DateCache date_;
+  std::vector<char> read_buffer_;
+  std::vector<HeaderField> header_scratch_;
+  std::uint32_t request_id_prefix_;
+  std::uint64_t request_id_counter_ = 0;
+  bool draining_ = false;
+  std::chrono::steady_clock::time_point last_refusal_log_{};
+};
+
+}  // namespace twelve::http
