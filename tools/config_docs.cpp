@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "settings.hpp"  // welcome/settings.hpp
 #include "twelve/config.hpp"
 #include "twelve/settings.hpp"
 
@@ -23,9 +24,8 @@ constexpr int kExitUsage = 2;
 twelve::SettingsTable FullTable() {
   twelve::SettingsTable table;
   twelve::AddKitSettings(table);
-  // WELCOME SETTINGS: once the welcome app exposes a function that adds its
-  // settings (REDIS_URL, DATABASE_URL, ...), call it here, as its main() does,
-  // so that the generated docs cover every variable the binary reads.
+  // As welcome's main() does, so the docs cover every variable it reads.
+  welcome::AddSettings(table);
   return table;
 }
 

@@ -1,10 +1,18 @@
-// welcome: the system of KodeKloud's "12 Factor App" course on the twelve kit.
+// welcome: the system of KodeKloud's "12 Factor App" course on the twelve
+// kit — a visitor counter kept in an attached backing service.
 #include <twelve/app.hpp>
+
+#include "service.hpp"
+#include "settings.hpp"
+#include "tasks.hpp"
 
 int main(int argc, char** argv) {
   twelve::App app("welcome");
-  app.router().Get("/", [](const twelve::Request&) {
-    return twelve::Response::Html("Welcome to KODEKLOUD!");
+  welcome::AddSettings(app.settings());
+  welcome::AddTasks(app);
+  welcome::Service service;
+  app.OnServe([&service](twelve::ServeContext& context) {
+    return service.Start(context);
   });
   return app.Run(argc, argv);
 }

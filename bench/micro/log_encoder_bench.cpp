@@ -1,11 +1,11 @@
 // The access log's cost per request: one event, eight fields, encoded into a
 // buffer that is already warm, as Logger::Log does on every thread.
-#include "twelve/log.hpp"
-
 #include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <string>
+
+#include "twelve/log.hpp"
 
 namespace twelve {
 namespace {

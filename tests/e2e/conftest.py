@@ -35,6 +35,10 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                      "WARNING: ThreadSanitizer", "runtime error:")
 # Variables a test process may inherit; everything else is set explicitly so
 # the developer's shell (PORT=..., LOG_LEVEL=...) cannot change a result.
+# Extra environment every served app gets, by binary name: the one place to
+# attach what an app needs to serve (welcome's backing store, once its
+# visitor counter lands).
+APP_ENV = {"hello": {}, "welcome": {}}
 PASSTHROUGH_ENV = ("PATH", "LD_LIBRARY_PATH", "ASAN_OPTIONS", "UBSAN_OPTIONS",
                    "LSAN_OPTIONS", "TSAN_OPTIONS")
 
@@ -133,6 +137,7 @@ class Server:
         self.port = port or free_port(host)
         self.env = {"PORT": self.port, "BIND": host, "WEB_THREADS": 2,
                     "SHUTDOWN_TIMEOUT": "5s"}
+        self.env.update(APP_ENV.get(name, {}))
         self.env.update(env or {})
         self.env = {k: v for k, v in self.env.items() if v is not None}
         self.args = list(args)

@@ -80,8 +80,7 @@ int RunTask(const Task& task, const SettingsTable& table) {
   int code = task.run(TaskContext{settings, config, log});
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
-  log.Log(code == kExitOk ? LogLevel::kInfo : LogLevel::kError,
-          "task finished",
+  log.Log(code == kExitOk ? LogLevel::kInfo : LogLevel::kError, "task finished",
           {{"task", task.name},
            {"exit_code", code},
            {"duration_ms", static_cast<long long>(elapsed.count())}});
@@ -106,8 +105,9 @@ class App::Impl {
 };
 
 int App::Impl::Run(int argc, char** argv) {
-  CLI::App cli(name_ + ": a twelve-factor web service. Configuration comes "
-                       "from the environment only; see `" +
+  CLI::App cli(name_ +
+                   ": a twelve-factor web service. Configuration comes "
+                   "from the environment only; see `" +
                    name_ + " config`.",
                name_);
   cli.require_subcommand(0, 1);
@@ -124,8 +124,9 @@ int App::Impl::Run(int argc, char** argv) {
     int code = cli.exit(error);
     return code == 0 ? kExitOk : kExitUsage;
   }
-  std::string command =
-      cli.get_subcommands().empty() ? "serve" : cli.get_subcommands()[0]->get_name();
+  std::string command = cli.get_subcommands().empty()
+                            ? "serve"
+                            : cli.get_subcommands()[0]->get_name();
   if (command == "config") return PrintConfig(table_);
   if (command == "version") return PrintVersion(name_);
   if (command == "healthcheck") return Healthcheck(table_);
@@ -147,7 +148,8 @@ void App::OnServe(std::function<Status(ServeContext&)> setup) {
 
 void App::AddTask(std::string name, std::string doc,
                   std::function<int(const TaskContext&)> run) {
-  impl_->tasks_.push_back(Task{std::move(name), std::move(doc), std::move(run)});
+  impl_->tasks_.push_back(
+      Task{std::move(name), std::move(doc), std::move(run)});
 }
 
 int App::Run(int argc, char** argv) {

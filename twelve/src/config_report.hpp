@@ -14,7 +14,8 @@ namespace twelve {
 
 // One "invalid setting" error event per error on stdout, and the same in
 // plain words on stderr, for whoever reads either.
-void ReportSettingErrors(LogSink& sink, const std::vector<SettingError>& errors);
+void ReportSettingErrors(LogSink& sink,
+                         const std::vector<SettingError>& errors);
 
 // The "starting" event: app, version, commit, pid and every setting.
 void LogStarting(const Logger& log, const std::string& app_name,

@@ -62,9 +62,8 @@ void Health::AddRoutes(Router& router, std::string app_name,
     return response;
   });
   std::string version = VersionJson(app_name, release_id);
-  router.Get("/version", [version](const Request&) {
-    return Response::Json(version);
-  });
+  router.Get("/version",
+             [version](const Request&) { return Response::Json(version); });
 }
 
 std::string VersionJson(const std::string& app_name,

@@ -32,8 +32,8 @@ bool WaitFor(int fd, short events, std::chrono::milliseconds timeout) {
   return ::poll(&entry, 1, static_cast<int>(timeout.count())) == 1;
 }
 
-Status Connect(const Socket& socket, const sockaddr* address,
-               socklen_t size, std::chrono::milliseconds timeout) {
+Status Connect(const Socket& socket, const sockaddr* address, socklen_t size,
+               std::chrono::milliseconds timeout) {
   if (::connect(socket.fd(), address, size) == 0) return Status::Ok();
   if (errno != EINPROGRESS) return Status::Unavailable(std::strerror(errno));
   if (!WaitFor(socket.fd(), POLLOUT, timeout)) {
@@ -74,8 +74,8 @@ Status ProbeReadiness(const std::string& host, std::uint16_t port,
   Socket socket(::socket(storage.ss_family,
                          SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (socket.fd() < 0) return Status::Unavailable(std::strerror(errno));
-  Status connected = Connect(
-      socket, reinterpret_cast<sockaddr*>(&storage), size, timeout);
+  Status connected =
+      Connect(socket, reinterpret_cast<sockaddr*>(&storage), size, timeout);
   if (!connected.ok()) return connected;
 
   std::string request =
@@ -96,7 +96,8 @@ Status ProbeReadiness(const std::string& host, std::uint16_t port,
     return Status::Unavailable("no HTTP answer");
   }
   std::string_view code = status_line.substr(9, 3);
-  if (code != "200") return Status::Unavailable("answered " + std::string(code));
+  if (code != "200")
+    return Status::Unavailable("answered " + std::string(code));
   return Status::Ok();
 }
 

@@ -1,5 +1,3 @@
-#include "twelve/log.hpp"
-
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -11,6 +9,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+
+#include "twelve/log.hpp"
 
 // Both encoders size the output once for the worst case, write through a raw
 // pointer and trim: one capacity check per event instead of one per piece,

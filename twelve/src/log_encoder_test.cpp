@@ -1,5 +1,3 @@
-#include "twelve/log.hpp"
-
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -12,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "twelve/log.hpp"
 
 namespace twelve {
 namespace {

@@ -1,9 +1,9 @@
-#include "twelve/log.hpp"
-
 #include <chrono>
 #include <cstddef>
 #include <span>
 #include <string>
+
+#include "twelve/log.hpp"
 
 namespace twelve {
 namespace {

@@ -56,9 +56,8 @@ TEST(Router, HeadFallsBackToGet) {
 
 TEST(Router, ExplicitHeadWinsOverGet) {
   Router router;
-  router.Get("/", Ok).Head("/", [](const Request&) {
-    return Response::Text("head");
-  });
+  router.Get("/", Ok).Head(
+      "/", [](const Request&) { return Response::Text("head"); });
   EXPECT_EQ(Call(router.Find("HEAD", "/")).body, "head");
   EXPECT_EQ(Call(router.Find("GET", "/")).body, "ok");
 }

@@ -152,11 +152,12 @@ int RunServe(const ServeOptions& options) {
   hooks.on_tick = [&] { readiness.Check(); };
   hooks.on_drain_start = [&](const std::string& signal) {
     health.SetPhase(Health::Phase::kDraining);
-    log.Info("draining",
-             {{"signal", signal},
-              {"delay_ms", static_cast<long long>(config.shutdown.delay.count())},
-              {"timeout_ms",
-               static_cast<long long>(config.shutdown.timeout.count())}});
+    log.Info(
+        "draining",
+        {{"signal", signal},
+         {"delay_ms", static_cast<long long>(config.shutdown.delay.count())},
+         {"timeout_ms",
+          static_cast<long long>(config.shutdown.timeout.count())}});
   };
   hooks.on_second_signal = [&](const std::string& signal) {
     log.Error("second signal: exiting now", {{"signal", signal}});
@@ -167,9 +168,8 @@ int RunServe(const ServeOptions& options) {
   context.RunShutdownHooks();
   LogStopped(log, report);
   sink.Flush();
-  return report.requests_cut == 0 && report.connections_cut == 0
-             ? kExitOk
-             : kExitFailure;
+  return report.requests_cut == 0 && report.connections_cut == 0 ? kExitOk
+                                                                 : kExitFailure;
 }
 
 }  // namespace twelve

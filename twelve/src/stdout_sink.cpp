@@ -1,5 +1,3 @@
-#include "twelve/log.hpp"
-
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -16,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+
+#include "twelve/log.hpp"
 
 namespace twelve {
 namespace {

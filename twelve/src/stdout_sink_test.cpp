@@ -1,5 +1,3 @@
-#include "twelve/log.hpp"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -13,6 +11,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "twelve/log.hpp"
 
 namespace twelve {
 namespace {

@@ -1,6 +1,7 @@
 #pragma once
 // The kit's HTTP vocabulary: Request, Response, Responder and handler types.
-// Plain types with no Boost in them; the server (src/http/) fills and reads them.
+// Plain types with no Boost in them; the server (src/http/) fills and reads
+// them.
 
 #include <cstdint>
 #include <functional>
@@ -11,6 +12,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "twelve/status.hpp"
 
 namespace twelve {
 
@@ -63,6 +66,12 @@ struct Response {
 
 // The standard reason phrase for a status code ("Not Found"), or "Unknown".
 std::string_view ReasonPhrase(int status);
+
+// The one place where an expected failure becomes an HTTP answer:
+// kInvalidArgument 400, kNotFound 404, kUnavailable/kTimeout/kAmbiguous 503
+// with "Retry-After: 1", kInternal (and anything else) 500. The body names
+// the kind only: details go to the log, never to the client.
+Response ErrorResponse(const Status& status);
 
 namespace detail {
 // Implemented by the server's connection: receives the response for the

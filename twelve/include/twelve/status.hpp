@@ -18,10 +18,11 @@ enum class StatusCode {
   kOk,
   kInvalidArgument,  // the caller's input is wrong; retrying will not help
   kNotFound,
-  kUnavailable,      // a dependency cannot be reached now; retrying may help
-  kTimeout,          // no answer in time; the operation did not take effect
-  kAmbiguous,        // sent, but the outcome is unknown; never retry blindly
-  kInternal,         // a bug or an invariant broken
+  kUnavailable,  // a dependency cannot be reached now; retrying may help
+  kTimeout,      // no answer in time; if it was sent, it may have taken
+                 // effect: never retry a write blindly
+  kAmbiguous,    // sent, but the outcome is unknown; never retry blindly
+  kInternal,     // a bug or an invariant broken
 };
 
 // Returns a stable lower-case name such as "unavailable", for logs.

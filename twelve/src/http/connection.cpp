@@ -43,7 +43,8 @@ Connection::Connection(Worker& worker, asio::ip::tcp::socket socket)
     : worker_(worker), state_(worker.state()), socket_(std::move(socket)) {
   error_code ec;
   asio::ip::tcp::endpoint remote = socket_.remote_endpoint(ec);
-  remote_address_ = ec ? std::string_view("-") : FormatEndpoint(remote, remote_);
+  remote_address_ =
+      ec ? std::string_view("-") : FormatEndpoint(remote, remote_);
 }
 
 Connection::~Connection() = default;
@@ -215,14 +216,13 @@ void Connection::Dispatch(const Request& request,
       (*match.handler)(request, Responder(shared_from_this(), current.id));
     } catch (const std::exception& e) {
       // The Responder, destroyed unanswered while unwinding, sent the 500.
-      state_.log.Error("handler failed",
-                       {{"path", request.path}, {"error", e.what()},
-                        {"request_id", request.request_id}});
+      state_.log.Error("handler failed", {{"path", request.path},
+                                          {"error", e.what()},
+                                          {"request_id", request.request_id}});
     } catch (...) {
-      state_.log.Error("handler failed",
-                       {{"path", request.path},
-                        {"error", "unknown exception"},
-                        {"request_id", request.request_id}});
+      state_.log.Error("handler failed", {{"path", request.path},
+                                          {"error", "unknown exception"},
+                                          {"request_id", request.request_id}});
     }
   }
   current_ = nullptr;
@@ -245,10 +245,9 @@ void Connection::Reject(int status, std::string_view reason, int version) {
   ResponseFraming framing{version, false, false};
   std::uint64_t id = next_id_++;
   if (state_.access_log) {
-    state_.log.Info("rejected request",
-                    {{"status", status},
-                     {"reason", reason},
-                     {"remote", remote_address_}});
+    state_.log.Info(
+        "rejected request",
+        {{"status", status}, {"reason", reason}, {"remote", remote_address_}});
   }
   if (pending_.empty()) {
     Emit(id, answer, framing, AccessInfo{"-", "-", "-", request_began_});
@@ -324,7 +323,8 @@ void Connection::Emit(std::uint64_t id, const Response& response,
   Response fallback;
   if (!AppendResponse(out_, response, worker_.date().Now(), framing, &why)) {
     state_.log.Error("invalid response from handler",
-                     {{"path", access.path}, {"reason", why},
+                     {{"path", access.path},
+                      {"reason", why},
                       {"request_id", access.request_id}});
     fallback = Response::Text("internal error\n", 500);
     AppendResponse(out_, fallback, worker_.date().Now(), framing);
@@ -370,18 +370,18 @@ void Connection::Flush() {
   out_.erase(0, n);
   writing_ = true;
   deadline_ = Clock::now() + state_.config.write_timeout;
-  asio::async_write(socket_, asio::buffer(out_),
-                    [self = shared_from_this()](const error_code& ec,
-                                                std::size_t) {
-                      self->writing_ = false;
-                      if (ec || self->closed_) {
-                        self->Close();
-                        return;
-                      }
-                      self->out_.clear();
-                      self->OnFlushed();
-                      if (!self->in_read_loop_) self->Resume();
-                    });
+  asio::async_write(
+      socket_, asio::buffer(out_),
+      [self = shared_from_this()](const error_code& ec, std::size_t) {
+        self->writing_ = false;
+        if (ec || self->closed_) {
+          self->Close();
+          return;
+        }
+        self->out_.clear();
+        self->OnFlushed();
+        if (!self->in_read_loop_) self->Resume();
+      });
 }
 
 void Connection::OnFlushed() {
@@ -418,8 +418,8 @@ void Connection::Close() {
 
 bool Connection::HasUnreadBytes() {
   char byte;
-  ssize_t n = ::recv(socket_.native_handle(), &byte, 1,
-                     MSG_PEEK | MSG_DONTWAIT);
+  ssize_t n =
+      ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n > 0;
 }
 

@@ -82,8 +82,8 @@ class Connection final : public detail::ResponseSink,
   void Consume(const char* data, std::size_t size, bool own_buffer);
   void Dispatch(const Request& request, const ResponseFraming& framing);
   void Reject(int status, std::string_view reason, int version);
-  void Emit(std::uint64_t id, const Response& response,
-            ResponseFraming framing, const AccessInfo& access);
+  void Emit(std::uint64_t id, const Response& response, ResponseFraming framing,
+            const AccessInfo& access);
   void EmitReadySlots();
   void Flush();
   void OnFlushed();

@@ -15,7 +15,7 @@ struct FramingFacts {
   int host_headers = 0;
   int content_length_headers = 0;  // each header counts, even if equal
   int transfer_encoding_headers = 0;
-  int transfer_codings = 0;          // codings over all TE headers
+  int transfer_codings = 0;  // codings over all TE headers
   bool last_coding_is_chunked = false;
   bool chunked_before_last = false;  // "chunked, gzip" or "chunked, chunked"
   bool other_codings = false;        // any coding that is not "chunked"
@@ -23,8 +23,8 @@ struct FramingFacts {
 };
 
 struct FramingVerdict {
-  int status = 0;            // 0 when valid; 400 or 501 otherwise
-  std::string_view reason;   // for the log and the response body
+  int status = 0;           // 0 when valid; 400 or 501 otherwise
+  std::string_view reason;  // for the log and the response body
 };
 
 FramingVerdict ValidateFraming(const FramingFacts& facts);

@@ -20,9 +20,8 @@ RequestParser::State RequestParser::Feed(const char* request,
                                          std::size_t size) {
   base_ = request;
   beast::error_code ec;
-  std::size_t used = put(boost::asio::const_buffer(request + consumed_,
-                                                   size - consumed_),
-                         ec);
+  std::size_t used =
+      put(boost::asio::const_buffer(request + consumed_, size - consumed_), ec);
   consumed_ += used;
   if (ec == bhttp::error::need_more) return State::kNeedMore;
   if (ec) {
@@ -139,8 +138,7 @@ std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, BeastView body,
 
 void RequestParser::on_finish_impl(beast::error_code&) {}
 
-void RequestParser::Fill(const char* request,
-                         std::vector<HeaderField>& headers,
+void RequestParser::Fill(const char* request, std::vector<HeaderField>& headers,
                          Request& out) const {
   headers.clear();
   for (const FieldSpan& span : fields_) {

@@ -66,7 +66,8 @@ TEST(RequestParser, FieldsSurviveBufferMovingBetweenFeeds) {
   std::vector<FieldSpan> spans;
   std::vector<HeaderField> headers;
   RequestParser parser(kHeaderLimit, kBodyLimit, spans);
-  std::string head = "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nab";
+  std::string head =
+      "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nab";
   ASSERT_EQ(parser.Feed(head.data(), head.size()),
             RequestParser::State::kNeedMore);
   std::string moved = head + "cd";  // a new buffer, as after a reallocation
@@ -89,8 +90,8 @@ TEST(RequestParser, DecodesChunkedBody) {
 }
 
 TEST(RequestParser, OversizedHeaderIs431) {
-  Parsed parsed = Parse("GET / HTTP/1.1\r\nHost: x\r\nX: " +
-                        std::string(2000, 'a') + "\r\n\r\n");
+  Parsed parsed = Parse(
+      "GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(2000, 'a') + "\r\n\r\n");
   EXPECT_EQ(parsed.state, RequestParser::State::kError);
   EXPECT_EQ(parsed.error_status, 431);
 }
@@ -125,10 +126,9 @@ TEST(RequestParser, TwoHostsIs400) {
 }
 
 TEST(RequestParser, InvalidContentLengthIs400) {
-  EXPECT_EQ(
-      Parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n")
-          .error_status,
-      400);
+  EXPECT_EQ(Parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n")
+                .error_status,
+            400);
 }
 
 TEST(RequestParser, UnsupportedVersionIs505) {

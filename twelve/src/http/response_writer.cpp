@@ -25,9 +25,8 @@ bool IsSafeValue(std::string_view value) {
 // Headers whose value only the server may decide, because they frame the
 // message on the wire.
 bool IsServerOwned(std::string_view name) {
-  for (std::string_view owned :
-       {"content-length", "transfer-encoding", "connection", "date",
-        "content-type"}) {
+  for (std::string_view owned : {"content-length", "transfer-encoding",
+                                 "connection", "date", "content-type"}) {
     if (boost::beast::iequals(name, owned)) return true;
   }
   return false;
@@ -62,8 +61,8 @@ std::string_view DateCache::Now() {
   if (now != second_) {
     std::tm parts;
     gmtime_r(&now, &parts);
-    size_ = std::strftime(text_, sizeof text_, "%a, %d %b %Y %H:%M:%S GMT",
-                          &parts);
+    size_ =
+        std::strftime(text_, sizeof text_, "%a, %d %b %Y %H:%M:%S GMT", &parts);
     second_ = now;
   }
   return std::string_view(text_, size_);

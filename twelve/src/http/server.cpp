@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "http/event_loops.hpp"
+#include "event_loops.hpp"
 #include "http/server_state.hpp"
 #include "http/worker.hpp"
 

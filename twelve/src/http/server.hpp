@@ -21,7 +21,7 @@ class EventLoops;
 namespace twelve::http {
 
 struct ShutdownReport {
-  std::string signal;              // "SIGTERM" or "SIGINT"
+  std::string signal;  // "SIGTERM" or "SIGINT"
   std::uint64_t requests_served = 0;
   std::uint64_t requests_cut = 0;  // in flight when SHUTDOWN_TIMEOUT passed
   std::int64_t connections_cut = 0;

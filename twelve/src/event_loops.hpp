@@ -1,5 +1,5 @@
 #pragma once
-// EventLoops: the server's I/O threads as seen by backing-service drivers,
+// EventLoops: the I/O threads as seen by backing-service drivers,
 // which keep one connection per loop so that a handler's store call runs on
 // the handler's own thread.
 

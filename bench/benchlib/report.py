@@ -1,0 +1,370 @@
+"""From samples to results: medians, ratios, the issue's targets and the
+markdown tables."""
+
+import statistics
+
+from benchlib.load import SHAPES, WRK_TIMEOUT
+
+CONFIGS = ("pinned", "unpinned")
+
+
+def config_title(result, config):
+    if config == "unpinned":
+        return "Unpinned: the same processes free on every CPU"
+    cpus = result.get("cpus", {"server": [0], "wrk": [1]})
+    return (f"Pinned: server (and its store) on CPU {cpus['server'][0]}, "
+            f"wrk on CPU {cpus['wrk'][0]}")
+
+
+# --- aggregation ---------------------------------------------------------
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def _timed(run, percentile):
+    """A latency percentile of a run, or None when wrk has none to give:
+    it times a pipelined batch only once all its answers came, which never
+    happens against a server that closes the connection after one; and its
+    coordinated-omission correction, which takes each pipelined answer for
+    a request sent alone, can leave a percentile at 0."""
+    latency = run["latency_us"]
+    value = latency[percentile]
+    return value if latency.get("distinct", 1) and value > 0 else None
+
+
+def _busy(run, key):
+    seconds = run.get("wrk_duration_s") or run["elapsed_s"]
+    return run[key] / seconds * 100 if seconds else None
+
+
+def summarize(samples):
+    """{config: {shape: {server: figures}}}: medians over rounds of req/s and
+    latency; errors and requests summed; the largest RSS under load; CPU
+    time per request as total CPU time over total requests."""
+    groups = {}
+    for s in samples:
+        key = (s["config"], s["shape"], s["server"])
+        groups.setdefault(key, []).append(s)
+    out = {}
+    for (config, shape, server), runs in groups.items():
+        requests = sum(r["requests"] for r in runs)
+        errors = {}
+        for r in runs:
+            for kind, n in r["errors"].items():
+                errors[kind] = errors.get(kind, 0) + n
+        cpu = sum(r["server_cpu_s"] for r in runs)
+        store = sum(r["store_cpu_s"] for r in runs)
+        out.setdefault(config, {}).setdefault(shape, {})[server] = {
+            "rounds": len(runs),
+            "rps": median([r["rps"] for r in runs]),
+            "rps_all": [round(r["rps"], 1) for r in runs],
+            # None when wrk timed nothing (see _timed).
+            "p50_us": median([_timed(r, "p50") for r in runs]),
+            "p99_us": median([_timed(r, "p99") for r in runs]),
+            "requests": requests,
+            "errors": errors,
+            "error_total": sum(errors.values()),
+            "rss_load_kib": max(r["rss_load_kib"] for r in runs),
+            "cpu_us_per_request": cpu / requests * 1e6 if requests else None,
+            "store_cpu_us_per_request":
+                store / requests * 1e6 if requests and store else None,
+            # Share of one CPU the server (all its processes) and wrk kept
+            # busy: near 100 %, that side is the bound.
+            "server_busy_pct": median([_busy(r, "server_cpu_s")
+                                       for r in runs]),
+            "wrk_busy_pct": median([_busy(r, "wrk_cpu_s") for r in runs]),
+            "log_bytes_per_request":
+                sum(r["log_bytes"] for r in runs) / requests
+                if requests else None,
+        }
+    return out
+
+
+def background_load(samples):
+    """Median CPU time other processes used during the runs, in % of one
+    core: the machine's busy time minus the server's, the store's and
+    wrk's."""
+    shares = []
+    for s in samples:
+        others = (s["machine_busy_s"]["cpu"] - s["server_cpu_s"]
+                  - s["store_cpu_s"] - s["wrk_cpu_s"])
+        if s["elapsed_s"] > 0:
+            shares.append(max(0.0, others) / s["elapsed_s"] * 100)
+    return median(shares)
+
+
+def _rps(summary, config, shape, server):
+    try:
+        return summary[config][shape][server]["rps"]
+    except KeyError:
+        return None
+
+
+def _ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+PEERS = {"hello": ("flask-hello", "gunicorn-hello"),
+         "counter": ("flask-counter", "gunicorn-counter")}
+
+
+def targets(summary, per_server, idle):
+    """The issue's targets, measured: [(target, measured text, met)] with
+    met None when not measured."""
+    out = []
+
+    def ratio_target(text, shape, server, versus, floor):
+        r = _ratio(_rps(summary, "pinned", shape, server),
+                   _rps(summary, "pinned", shape, versus))
+        out.append((text, f"{r:.2f}×" if r is not None else "not measured",
+                    None if r is None else r >= floor))
+
+    ratio_target("hello ≥ 0.9× the ceiling, 50 connections",
+                 "c50", "hello", "ceiling", 0.9)
+    ratio_target("hello ≥ 0.85× the ceiling, pipelined depth 16",
+                 "pipe16", "hello", "ceiling", 0.85)
+    ratio_target("hello ≥ 50× Flask's own server, 50 connections",
+                 "c50", "hello", "flask-hello", 50)
+    ratio_target("hello ≥ 20× gunicorn (2 workers), 50 connections",
+                 "c50", "hello", "gunicorn-hello", 20)
+    ratio_target("welcome on Redis ≥ 0.5× hello, 50 connections",
+                 "c50", "welcome-redis", "hello", 0.5)
+    for name in ("welcome-redis", "welcome-postgres", "welcome-sqlite"):
+        figures = per_server.get(name)
+        store = name.split("-")[1]
+        rss = figures and figures["idle_rss_kib"]
+        out.append((f"welcome ({store}) idle RSS < 8 MiB",
+                    _mib(rss) if rss else "not measured",
+                    None if not rss else rss < 8 * 1024))
+        start = figures and figures["start_ms"]
+        out.append((f"welcome ({store}) start to ready < 20 ms",
+                    _ms(start) if start else "not measured",
+                    None if not start else start < 20))
+    cost = idle and idle["cost_kib"]
+    n = idle["connections"] if idle else 10000
+    out.append((f"{n:,} idle keep-alive connections cost < 40 MiB over "
+                "idle RSS (hello)",
+                _mib(cost) if cost is not None else "not measured",
+                None if cost is None else
+                cost < 40 * 1024 and idle["closed_by_server"] == 0))
+    return out
+
+
+# --- formatting ----------------------------------------------------------
+
+def _mib(kib):
+    return f"{kib / 1024:.1f} MiB" if kib is not None else "–"
+
+
+def _ms(ms):
+    return f"{ms:.1f} ms" if ms is not None else "–"
+
+
+def _us(us):
+    if us is None:
+        return "–"
+    if us < 10:
+        return f"{us:.1f} µs"
+    return f"{us:.0f} µs" if us < 1000 else f"{us / 1000:.1f} ms"
+
+
+def _x(r):
+    if r is None:
+        return "–"
+    return f"{r:.2f}×" if r < 10 else f"{r:.0f}×"
+
+
+def _num(v, digits=0):
+    return "–" if v is None else f"{v:,.{digits}f}"
+
+
+def _pct(v):
+    return "–" if v is None else f"{v:.0f}%"
+
+
+def _verdict(met):
+    return {True: "**met**", False: "**not met**", None: "not measured"}[met]
+
+
+def markdown(result, chart_name):
+    m, mode = result["machine"], result["mode"]
+    summary, per_server = result["summary"], result["per_server"]
+    labels = result["labels"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Generated by `bench/run` ({mode['name']} run: {mode['rounds']} "
+        f"round(s) per configuration, {mode['duration_s']} s per run"
+        + (", the unpinned configuration at "
+           f"{', '.join(mode['unpinned_shapes'])} only"
+           if mode.get("unpinned_shapes") else "")
+        + "; rounds alternate configurations and rotate the server order; "
+        "figures are medians over rounds). Do not edit: re-run "
+        f"`make bench{' QUICK=1' if mode['name'] == 'quick' else ''}`.",
+        "",
+        "| machine | |",
+        "|---|---|",
+        f"| date | {m['date']} |",
+        f"| CPU | {m['cpu_model']}, {m['cpus']} logical CPUs, "
+        f"{m['memory_gib']} GiB |",
+        f"| OS, kernel | {m['os']}, Linux {m['kernel']} |",
+        f"| source | git {m['git_commit']}; binaries built from "
+        f"{m['binaries_commit']} ({m['binaries_build_type']}, "
+        f"{m['compiler']}) |",
+        f"| tools | {m['wrk']}; {m['python']}, Flask {m['flask']}, "
+        f"gunicorn {m['gunicorn']}; redis-server {m['redis_server']}; "
+        f"PostgreSQL {result.get('postgres_version', '–')} |",
+        f"| load from other processes | load average "
+        f"{' '.join(m['loadavg_at_start'])} at start, "
+        f"{' '.join(m.get('loadavg_at_end', ['–']))} at the end; during "
+        "runs, other "
+        f"processes used a median {_num(result['background_load_pct'])}% "
+        "of a core |",
+        "",
+        f"![requests per second]({chart_name})",
+        "",
+        "## Targets (issue 4: pinned configuration, medians)",
+        "",
+        "| target | measured | verdict |",
+        "|---|---|---|",
+    ]
+    for text, measured, met in result["targets"]:
+        lines.append(f"| {text} | {measured} | {_verdict(met)} |")
+    if result.get("failures"):
+        lines += ["", "## Failed: not measured in this run", ""]
+        for name, why in result["failures"].items():
+            why = " ".join(why.split())
+            lines.append(f"- **{name}**: {why[:600]}")
+    for config in CONFIGS:
+        if config not in summary:
+            continue
+        lines += ["", f"## {config_title(result, config)}", ""]
+        for shape in SHAPES:
+            rows = summary[config].get(shape.name)
+            if not rows:
+                continue
+            lines += [f"### {shape.label}", "",
+                      "| server | req/s | × ceiling | × hello | × Flask "
+                      "server | × gunicorn | p50 | p99 | errors | RSS under "
+                      "load | CPU/request | store CPU/request | CPU busy: "
+                      "server / wrk |",
+                      "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+            rps = {name: f["rps"] for name, f in rows.items()}
+            for name in result["server_order"]:
+                f = rows.get(name)
+                if f is None:
+                    continue
+                group = result["groups"][name]
+                flask, gunicorn = PEERS[group]
+                lines.append(
+                    f"| {labels[name]} | {_num(f['rps'])} "
+                    f"| {_x(_ratio(f['rps'], rps.get('ceiling')))} "
+                    f"| {_x(_ratio(f['rps'], rps.get('hello')))} "
+                    f"| {_x(_ratio(f['rps'], rps.get(flask)))} "
+                    f"| {_x(_ratio(f['rps'], rps.get(gunicorn)))} "
+                    f"| {_us(f['p50_us'])} | {_us(f['p99_us'])} "
+                    f"| {_errors(f)} | {_mib(f['rss_load_kib'])} "
+                    f"| {_us(f['cpu_us_per_request'])} "
+                    f"| {_us(f['store_cpu_us_per_request'])} "
+                    f"| {_pct(f['server_busy_pct'])} / "
+                    f"{_pct(f['wrk_busy_pct'])} |")
+            lines.append("")
+    lines += ["## Per server: memory and start", "",
+              "| server | idle RSS | idle RSS after the load | exec → first "
+              "200 (median) | starts | log bytes/request (pinned, 50 conn.) |",
+              "|---|--:|--:|--:|--:|--:|"]
+    for name in result["server_order"]:
+        f = per_server.get(name)
+        if f is None:
+            continue
+        try:
+            log = summary["pinned"]["c50"][name]["log_bytes_per_request"]
+        except KeyError:
+            log = None
+        lines.append(
+            f"| {labels[name]} | {_mib(f['idle_rss_kib'])} "
+            f"| {_mib(f.get('rss_after_load_kib'))} | {_ms(f['start_ms'])} "
+            f"| {len(f['start_ms_all'])} | {_num(log)} |")
+    idle = result.get("idle_connections")
+    if idle:
+        per_conn = idle["cost_kib"] * 1024 / idle["connections"]
+        lines += ["", f"## {idle['connections']:,} idle keep-alive "
+                  "connections (hello)", "",
+                  "| idle RSS | RSS with them open | cost | per connection | "
+                  "closed by the server | failed requests | RSS after "
+                  "closing them |",
+                  "|--:|--:|--:|--:|--:|--:|--:|",
+                  f"| {_mib(idle['rss_idle_kib'])} "
+                  f"| {_mib(idle['rss_open_kib'])} "
+                  f"| {_mib(idle['cost_kib'])} | {per_conn:,.0f} B "
+                  f"| {idle['closed_by_server']} | {idle['failed_requests']} "
+                  f"| {_mib(idle['rss_after_close_kib'])} |"]
+    lines += ["", "## Notes", "",
+              "- Ratios are req/s over req/s in the same table. × Flask "
+              "server and × gunicorn compare with the peer running the same "
+              "app: hello.py for the ceiling and hello, counter.py for "
+              "welcome.",
+              "- Errors: wrk's non-2xx answers and socket errors (connect, "
+              f"read, write, timeout after {WRK_TIMEOUT}), summed over "
+              "rounds.",
+              "- Flask's own server (Werkzeug) and gunicorn's sync workers "
+              "answer one request per connection and close it: in the "
+              "keep-alive shapes wrk reconnects; pipelined, only the first "
+              "request of each batch is answered (req/s counts answers).",
+              "- Latency is wrk's (`--latency`), with its "
+              "coordinated-omission "
+              "correction. Pipelined, wrk times a batch from its write to "
+              "its last answer and corrects as if each answer were a "
+              "request sent alone: read those percentiles as indicative; – "
+              "where wrk gives none (a batch never completed, or a "
+              "percentile of 0).",
+              "- RSS: VmRSS summed over the server's processes (gunicorn: "
+              "master and workers), the largest sample (every 100 ms) under "
+              "load. CPU/request: utime+stime of those processes over the "
+              "runs, divided by the requests answered; store CPU likewise "
+              "for redis-server or PostgreSQL (SQLite runs inside welcome). "
+              "CPU busy: that CPU time over the run's length, in % of one "
+              "CPU, for the server and for wrk: the side near 100% bounds "
+              "the figure (pinned, each has one CPU).",
+              "- Every server logs as users run it: the kit's access events "
+              "on (ACCESS_LOG=on, JSON lines), Flask's request lines, "
+              "gunicorn's access log; stdout to a file.",
+              "- The kit runs with WEB_THREADS=1. See docs/performance.md "
+              "for the method and what bounds each figure.", ""]
+    return "\n".join(lines)
+
+
+def _errors(f):
+    if not f["error_total"]:
+        return "0"
+    kinds = ", ".join(f"{k} {n:,}" for k, n in f["errors"].items() if n)
+    return f"{f['error_total']:,} ({kinds})"
+
+
+DOCS_BEGIN = ("<!-- bench:results begin: written by bench/run after a full "
+              "run; do not edit by hand -->")
+DOCS_END = "<!-- bench:results end -->"
+
+
+def update_docs(path, result, chart_path):
+    """Replaces what lies between DOCS_BEGIN and DOCS_END in `path` (docs/
+    performance.md) with the tables of `result`, headings demoted to sit
+    under a level-2 section and the chart linked as `chart_path`. Returns
+    False, changing nothing, when the markers are missing."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return False
+    begin, end = text.find(DOCS_BEGIN), text.find(DOCS_END)
+    if begin < 0 or end < begin:
+        return False
+    tables = "\n".join("##" + line if line.startswith("#") else line
+                       for line in markdown(result, chart_path).splitlines())
+    text = (text[:begin + len(DOCS_BEGIN)] + "\n\n" + tables.strip()
+            + "\n\n" + text[end:])
+    with open(path, "w") as f:
+        f.write(text)
+    return True

@@ -1,0 +1,41 @@
+#pragma once
+// Backing services are attached by URL (factor IV). StoreUrl is a parsed,
+// validated URL; its password never appears in Masked() or in any error.
+//
+//   redis://[user][:password@]host[:port][/db]      port 6379, db 0
+//   postgres://user:password@host[:port]/dbname      (or postgresql://)
+//   sqlite:///absolute/path/to/file.db
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "twelve/status.hpp"
+
+namespace twelve {
+
+struct StoreUrl {
+  enum class Kind { kRedis, kPostgres, kSqlite };
+
+  Kind kind = Kind::kRedis;
+  std::string user;      // percent-decoded
+  std::string password;  // percent-decoded; secret
+  std::string host;      // without brackets for IPv6
+  std::uint16_t port = 0;
+  int database = 0;  // Redis db number
+  std::string path;  // PostgreSQL: the database name; SQLite: the file
+  // PostgreSQL connection parameters from the query (?sslmode=require).
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string original;  // as given; secret (holds the password)
+
+  // The URL as given, with the password replaced by "********".
+  std::string Masked() const;
+};
+
+// Parses `url`. On failure the Status (kInvalidArgument) says what is wrong
+// and what was expected, without repeating the password.
+Result<StoreUrl> ParseStoreUrl(std::string_view url);
+
+}  // namespace twelve

@@ -1,0 +1,127 @@
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <set>
+#include <vector>
+
+#include "event_loops.hpp"
+#include "twelve/counter_store.hpp"
+
+namespace twelve {
+namespace {
+
+// Counts the Add calls that reach the real store.
+class CountingStore final : public CounterStore {
+ public:
+  explicit CountingStore(int* adds, bool fail = false)
+      : inner_(NewMemoryCounterStore()), adds_(adds), fail_(fail) {}
+  void Add(std::string_view key, std::int64_t delta,
+           ValueCallback done) override {
+    ++*adds_;
+    if (fail_) {
+      done(Status::Ambiguous("connection lost after sending"));
+      return;
+    }
+    inner_->Add(key, delta, std::move(done));
+  }
+  void Get(std::string_view key, ValueCallback done) override {
+    inner_->Get(key, std::move(done));
+  }
+  void Set(std::string_view key, std::int64_t value,
+           StatusCallback done) override {
+    inner_->Set(key, value, std::move(done));
+  }
+  void Migrate(const std::vector<Migration>& m, StatusCallback done) override {
+    inner_->Migrate(m, std::move(done));
+  }
+  bool Ready() const override { return true; }
+  void Close() override {}
+  std::string_view kind() const override { return "counting"; }
+
+ private:
+  std::unique_ptr<CounterStore> inner_;
+  int* adds_;
+  bool fail_;
+};
+
+struct Outcome {
+  std::vector<std::int64_t> values;
+  std::vector<Status> failures;
+};
+
+// Issues `visits` increments in one turn of a loop, then runs the loop dry.
+Outcome VisitInOneTurn(CounterStore& store, boost::asio::io_context& io,
+                       int visits) {
+  Outcome outcome;
+  boost::asio::post(io, [&] {
+    for (int i = 0; i < visits; ++i) {
+      store.Add("visitorCount", 1, [&](Result<std::int64_t> value) {
+        if (value.ok()) {
+          outcome.values.push_back(*value);
+        } else {
+          outcome.failures.push_back(value.status());
+        }
+      });
+    }
+  });
+  io.run();
+  io.restart();
+  return outcome;
+}
+
+TEST(CoalescingCounterStore, OneTurnBecomesOneStoreCall) {
+  boost::asio::io_context io;
+  EventLoops loops({&io});
+  int adds = 0;
+  auto store =
+      NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds), loops);
+  Outcome outcome = VisitInOneTurn(*store, io, 100);
+  EXPECT_EQ(adds, 1);
+  ASSERT_EQ(outcome.values.size(), 100u);
+}
+
+TEST(CoalescingCounterStore, EveryCallerGetsADistinctNumberAndTotalIsExact) {
+  boost::asio::io_context io;
+  EventLoops loops({&io});
+  int adds = 0;
+  auto store =
+      NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds), loops);
+  std::set<std::int64_t> seen;
+  for (int turn = 0; turn < 5; ++turn) {
+    for (std::int64_t value : VisitInOneTurn(*store, io, 7).values) {
+      EXPECT_TRUE(seen.insert(value).second) << "duplicate " << value;
+    }
+  }
+  EXPECT_EQ(seen.size(), 35u);
+  EXPECT_EQ(*seen.begin(), 1);
+  EXPECT_EQ(*seen.rbegin(), 35);
+  EXPECT_EQ(adds, 5);
+}
+
+TEST(CoalescingCounterStore, FailureFailsEveryCallerOfTheBatch) {
+  boost::asio::io_context io;
+  EventLoops loops({&io});
+  int adds = 0;
+  auto store = NewCoalescingCounterStore(
+      std::make_unique<CountingStore>(&adds, /*fail=*/true), loops);
+  Outcome outcome = VisitInOneTurn(*store, io, 3);
+  EXPECT_TRUE(outcome.values.empty());
+  ASSERT_EQ(outcome.failures.size(), 3u);
+  EXPECT_EQ(outcome.failures[0].code(), StatusCode::kAmbiguous);
+}
+
+TEST(CoalescingCounterStore, OtherDeltasPassThrough) {
+  boost::asio::io_context io;
+  EventLoops loops({&io});
+  int adds = 0;
+  auto store =
+      NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds), loops);
+  std::int64_t answer = 0;
+  store->Add("k", 5, [&](Result<std::int64_t> value) { answer = *value; });
+  EXPECT_EQ(answer, 5);
+  EXPECT_EQ(adds, 1);
+}
+
+}  // namespace
+}  // namespace twelve

@@ -1,0 +1,349 @@
+#include "backing/postgres/postgres_counter_store.hpp"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <charconv>
+#include <cstring>
+#include <mutex>
+#include <utility>
+
+#include "backing/postgres/postgres_connection.hpp"
+#include "event_loops.hpp"
+
+namespace twelve::backing {
+namespace asio = boost::asio;
+
+namespace {
+
+enum StatementId { kAdd, kGet, kSet };
+constexpr PostgresStatement kStatements[] = {
+    {"twelve_add",
+     "INSERT INTO counters (name, value) VALUES ($1, $2) "
+     "ON CONFLICT (name) DO UPDATE SET value = counters.value + "
+     "excluded.value RETURNING value"},
+    {"twelve_get", "SELECT value FROM counters WHERE name = $1"},
+    {"twelve_set",
+     "INSERT INTO counters (name, value) VALUES ($1, $2) "
+     "ON CONFLICT (name) DO UPDATE SET value = excluded.value"},
+};
+
+// Held, for the length of each migration's transaction, by every migrate
+// task of every process ("twelve" in ASCII).
+constexpr const char* kMigrationLock = "128034844915301";
+// A migration may rewrite a big table: the per-command timeout of the web
+// path would cut it short. The task's own deadline still bounds it.
+constexpr std::chrono::milliseconds kMigrationStatementTimeout{10 * 60 * 1000};
+
+std::string OneLine(const char* text) {
+  std::string line(text == nullptr ? "" : text);
+  while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) {
+    line.pop_back();
+  }
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  return line;
+}
+
+// OK when the server answered without error.
+Status ServerStatus(const PGresult* result) {
+  ExecStatusType status = PQresultStatus(result);
+  if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK ||
+      status == PGRES_EMPTY_QUERY) {
+    return {};
+  }
+  return Status::Internal("postgres: " + OneLine(PQresultErrorMessage(result)));
+}
+
+Status CounterStatus(const PGresult* result) {
+  Status status = ServerStatus(result);
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  if (!status.ok() && state != nullptr && std::strcmp(state, "42P01") == 0) {
+    return Status::Internal(
+        "postgres: the counters table does not exist; run the migrate task "
+        "(`welcome migrate`)");
+  }
+  return status;
+}
+
+// The first column of the first row as a number; `absent` when no row.
+Result<std::int64_t> ToValue(Result<PgResult> answer, std::int64_t absent) {
+  if (!answer.ok()) return answer.status();
+  const PGresult* result = answer->get();
+  if (Status status = CounterStatus(result); !status.ok()) return status;
+  if (PQntuples(result) == 0) return absent;
+  const char* text = PQgetvalue(result, 0, 0);
+  const char* end = text + PQgetlength(result, 0, 0);
+  std::int64_t value = 0;
+  auto [at, ec] = std::from_chars(text, end, value);
+  if (ec != std::errc() || at != end) {
+    return Status::Internal("postgres: a counter value is not an integer");
+  }
+  return value;
+}
+
+PostgresQuery Statement(StatementId id, std::string_view key) {
+  PostgresQuery query;
+  query.statement = id;
+  query.params.emplace_back(key);
+  return query;
+}
+
+PostgresQuery Script(std::string sql) {
+  PostgresQuery query;
+  query.sql = std::move(sql);
+  query.script = true;
+  return query;
+}
+
+// Applies migrations in order on a connection of its own, one transaction
+// each: lock, check, apply, record, commit.
+class Migrator : public std::enable_shared_from_this<Migrator> {
+ public:
+  Migrator(asio::io_context& io, std::shared_ptr<PostgresConnection> connection,
+           std::vector<Migration> migrations, const Logger& log,
+           CounterStore::StatusCallback done)
+      : io_(io),
+        connection_(std::move(connection)),
+        migrations_(std::move(migrations)),
+        log_(log),
+        done_(std::move(done)) {}
+
+  void Run() {
+    Step(Script(std::string("BEGIN; SELECT pg_advisory_xact_lock(") +
+                kMigrationLock +
+                "); CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                "applied_at TIMESTAMPTZ NOT NULL DEFAULT now()); COMMIT"),
+         &Migrator::ApplyNext);
+  }
+
+ private:
+  using Next = void (Migrator::*)(const PGresult*);
+
+  void Step(PostgresQuery query, Next next) {
+    connection_->Submit(std::move(query), [self = shared_from_this(),
+                                           next](Result<PgResult> answer) {
+      Status status =
+          answer.ok() ? ServerStatus(answer->get()) : answer.status();
+      if (!status.ok()) {
+        self->Finish(std::move(status));
+        return;
+      }
+      ((*self).*next)(answer->get());
+    });
+  }
+
+  void ApplyNext(const PGresult* = nullptr) {
+    if (next_ == migrations_.size()) {
+      Finish(Status::Ok());
+      return;
+    }
+    applying_ = true;
+    // Checked under the lock: another task may have applied it meanwhile.
+    Step(Script(std::string("BEGIN; SELECT pg_advisory_xact_lock(") +
+                kMigrationLock +
+                "); SELECT 1 FROM schema_migrations WHERE version = " +
+                std::to_string(migrations_[next_].version)),
+         &Migrator::OnLocked);
+  }
+
+  void OnLocked(const PGresult* applied) {
+    if (PQntuples(applied) > 0) {
+      Step(Script("COMMIT"), &Migrator::OnSkipped);
+      return;
+    }
+    Step(Script(migrations_[next_].sql), &Migrator::OnApplied);
+  }
+
+  void OnApplied(const PGresult*) {
+    const Migration& migration = migrations_[next_];
+    PostgresQuery record;
+    record.sql =
+        "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)";
+    record.params = {std::to_string(migration.version), migration.name};
+    Step(std::move(record), &Migrator::OnRecorded);
+  }
+
+  void OnRecorded(const PGresult*) {
+    Step(Script("COMMIT"), &Migrator::OnCommitted);
+  }
+
+  void OnSkipped(const PGresult*) {
+    ++next_;
+    ApplyNext();
+  }
+
+  void OnCommitted(const PGresult*) {
+    const Migration& migration = migrations_[next_];
+    log_.Info("migration applied", {{"store", "postgres"},
+                                    {"version", migration.version},
+                                    {"name", migration.name}});
+    ++next_;
+    ApplyNext();
+  }
+
+  void Finish(Status status) {
+    if (status.code() == StatusCode::kInternal && applying_) {
+      const Migration& migration = migrations_[next_];
+      status = Status::Internal(
+          "migration " + std::to_string(migration.version) + " (" +
+          migration.name + ") failed: " + status.message());
+    }
+    // Not from inside the connection's own callback; closing rolls back an
+    // unfinished transaction.
+    asio::post(io_, [connection = connection_] { connection->Close(); });
+    CounterStore::StatusCallback done = std::move(done_);
+    done(std::move(status));
+  }
+
+  asio::io_context& io_;
+  std::shared_ptr<PostgresConnection> connection_;
+  std::vector<Migration> migrations_;
+  const Logger& log_;
+  CounterStore::StatusCallback done_;
+  std::size_t next_ = 0;
+  bool applying_ = false;  // past creating schema_migrations
+};
+
+class PostgresCounterStore final : public CounterStore {
+ public:
+  PostgresCounterStore(const StoreUrl& url, const StoreOptions& options,
+                       EventLoops& loops, const Logger& log)
+      : url_(url), options_(options), loops_(loops), log_(log) {
+    PostgresConnection::Options connection;
+    connection.connect_timeout = options.connect_timeout;
+    connection.operation_timeout = options.operation_timeout;
+    connection.min_backoff = options.min_backoff;
+    connection.max_backoff = options.max_backoff;
+    connection.statements = kStatements;
+    for (std::size_t i = 0; i < loops.size(); ++i) {
+      auto c = std::make_shared<PostgresConnection>(
+          loops.context(i), url, connection, log, static_cast<int>(i));
+      connections_.push_back(c);
+      asio::post(loops.context(i), [c] { c->Start(); });
+    }
+  }
+  ~PostgresCounterStore() override { Close(); }
+
+  void Add(std::string_view key, std::int64_t delta,
+           ValueCallback done) override {
+    PostgresQuery query = Statement(kAdd, key);
+    query.params.push_back(std::to_string(delta));
+    Run(std::move(query), std::move(done), 0);
+  }
+
+  void Get(std::string_view key, ValueCallback done) override {
+    Run(Statement(kGet, key), std::move(done), 0);
+  }
+
+  void Set(std::string_view key, std::int64_t value,
+           StatusCallback done) override {
+    PostgresQuery query = Statement(kSet, key);
+    query.params.push_back(std::to_string(value));
+    Run(
+        std::move(query),
+        [done = std::move(done)](const Result<std::int64_t>& result) {
+          done(result.status());
+        },
+        0);
+  }
+
+  void Migrate(const std::vector<Migration>& migrations,
+               StatusCallback done) override {
+    int loop = loops_.CurrentIndex();
+    if (loop < 0) {
+      done(OffLoop());
+      return;
+    }
+    std::vector<Migration> sorted = migrations;
+    std::sort(sorted.begin(), sorted.end(),
+              [](const Migration& a, const Migration& b) {
+                return a.version < b.version;
+              });
+    for (std::size_t i = 1; i < sorted.size(); ++i) {
+      if (sorted[i].version == sorted[i - 1].version) {
+        done(Status::InvalidArgument("two migrations have version " +
+                                     std::to_string(sorted[i].version)));
+        return;
+      }
+    }
+    asio::io_context& io = loops_.context(loop);
+    auto connection = OpenOneOff(io, loop);
+    auto migrator = std::make_shared<Migrator>(
+        io, connection, std::move(sorted), log_, std::move(done));
+    connection->Start();
+    migrator->Run();
+  }
+
+  bool Ready() const override {
+    return std::all_of(connections_.begin(), connections_.end(),
+                       [](const auto& c) { return c->ready(); });
+  }
+
+  void Close() override {
+    for (const auto& c : connections_) c->Close();
+    std::lock_guard lock(mutex_);
+    for (const auto& weak : one_offs_) {
+      if (auto c = weak.lock()) c->Close();
+    }
+    one_offs_.clear();
+  }
+
+  std::string_view kind() const override { return "postgres"; }
+
+ private:
+  static Status OffLoop() {
+    return Status::Internal("postgres store called outside its event loops");
+  }
+
+  void Run(PostgresQuery query, ValueCallback done, std::int64_t absent) {
+    int loop = loops_.CurrentIndex();
+    if (loop < 0) {
+      done(OffLoop());
+      return;
+    }
+    if (query.params.front().find('\0') != std::string::npos) {
+      done(Status::InvalidArgument("a counter name cannot hold a NUL byte"));
+      return;
+    }
+    connections_[loop]->Submit(
+        std::move(query),
+        [done = std::move(done), absent](Result<PgResult> answer) {
+          done(ToValue(std::move(answer), absent));
+        });
+  }
+
+  std::shared_ptr<PostgresConnection> OpenOneOff(asio::io_context& io,
+                                                 int loop) {
+    PostgresConnection::Options options;
+    options.connect_timeout = options_.connect_timeout;
+    options.operation_timeout =
+        std::max(options_.operation_timeout, kMigrationStatementTimeout);
+    options.pipeline = false;
+    options.reconnect = false;
+    options.log_transitions = false;
+    auto connection =
+        std::make_shared<PostgresConnection>(io, url_, options, log_, loop);
+    std::lock_guard lock(mutex_);
+    std::erase_if(one_offs_, [](const auto& weak) { return weak.expired(); });
+    one_offs_.push_back(connection);
+    return connection;
+  }
+
+  StoreUrl url_;
+  StoreOptions options_;
+  EventLoops& loops_;
+  const Logger& log_;
+  std::vector<std::shared_ptr<PostgresConnection>> connections_;
+  std::mutex mutex_;  // guards one_offs_, used from every loop
+  std::vector<std::weak_ptr<PostgresConnection>> one_offs_;
+};
+
+}  // namespace
+
+std::unique_ptr<CounterStore> NewPostgresCounterStore(
+    const StoreUrl& url, const StoreOptions& options, EventLoops& loops,
+    const Logger& log) {
+  return std::make_unique<PostgresCounterStore>(url, options, loops, log);
+}
+
+}  // namespace twelve::backing

@@ -1,0 +1,495 @@
+#include "backing/redis/redis_connection.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <exception>
+#include <utility>
+
+namespace twelve::backing {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+// Replies are read into the stack, then copied into hiredis' reader, so an
+// idle connection holds no read buffer of its own.
+constexpr std::size_t kReadChunk = 16 * 1024;
+// A burst may grow the write buffers; past this they are given back.
+constexpr std::size_t kMaxRetainedBuffer = 64 * 1024;
+constexpr std::size_t kMaxWords = 8;
+
+// Appends `argv` in the Redis protocol, as hiredis formats it.
+bool AppendCommand(std::string& out, std::span<const std::string_view> argv) {
+  if (argv.empty() || argv.size() > kMaxWords) return false;
+  const char* words[kMaxWords];
+  std::size_t lengths[kMaxWords];
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    words[i] = argv[i].empty() ? "" : argv[i].data();
+    lengths[i] = argv[i].size();
+  }
+  char* command = nullptr;
+  const int length = redisFormatCommandArgv(
+      &command, static_cast<int>(argv.size()), words, lengths);
+  if (length < 0) return false;
+  out.append(command, static_cast<std::size_t>(length));
+  redisFreeCommand(command);
+  return true;
+}
+
+void TrimBuffer(std::string& buffer) {
+  buffer.clear();
+  if (buffer.capacity() > kMaxRetainedBuffer) std::string().swap(buffer);
+}
+
+std::string Address(const std::string& host, std::uint16_t port) {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::string Milliseconds(std::chrono::milliseconds duration) {
+  return std::to_string(duration.count()) + "ms";
+}
+
+}  // namespace
+
+void RedisConnection::ReaderDeleter::operator()(redisReader* reader) const {
+  redisReaderFree(reader);
+}
+
+RedisConnection::RedisConnection(asio::io_context& context, Settings settings,
+                                 const Logger& log)
+    : context_(context),
+      settings_(std::move(settings)),
+      log_(log),
+      address_(Address(settings_.host, settings_.port)),
+      backoff_(settings_.min_backoff, settings_.max_backoff) {}
+
+RedisConnection::~RedisConnection() = default;
+
+void RedisConnection::Start() {
+  asio::post(context_, [self = shared_from_this()] { self->Connect(); });
+}
+
+void RedisConnection::Send(std::span<const std::string_view> argv,
+                           ReplyCallback done) {
+  const bool connecting_first_time =
+      first_attempt_ &&
+      (state_ == State::kIdle || state_ == State::kConnecting);
+  if (state_ != State::kUp && !connecting_first_time) {
+    Complete(done, DownStatus());
+    return;
+  }
+  if (!AppendCommand(out_, argv)) {
+    Complete(done, Status::Internal("redis: cannot format the command"));
+    return;
+  }
+  pending_.push_back(Pending{std::move(done), Clock::time_point{}});
+  ++unsent_;
+  // The first command of a loop turn schedules the write; the others of
+  // the turn join it. A write in flight picks them up when it completes.
+  if (state_ == State::kUp && !write_in_flight_ && !flush_posted_) {
+    flush_posted_ = true;
+    asio::post(context_, [self = shared_from_this()] {
+      self->flush_posted_ = false;
+      self->Flush();
+    });
+  }
+}
+
+void RedisConnection::Close() {
+  state_ = State::kClosed;
+  up_.store(false, std::memory_order_release);
+  ++socket_epoch_;
+  ++timer_epoch_;
+  error_code ignored;
+  if (socket_) socket_->close(ignored);
+  socket_.reset();
+  resolver_.reset();
+  timer_.reset();
+  reader_.reset();
+  pending_.clear();
+  unsent_ = 0;
+  std::string().swap(out_);
+  std::string().swap(writing_);
+  write_in_flight_ = false;
+  timer_armed_ = false;
+}
+
+// --- Connecting -------------------------------------------------------------
+
+void RedisConnection::Connect() {
+  if (state_ != State::kIdle && state_ != State::kWaiting) return;
+  state_ = State::kConnecting;
+  if (!timer_) timer_.emplace(context_);
+  Arm(Clock::now() + settings_.connect_timeout);
+
+  error_code ec;
+  const asio::ip::address address = asio::ip::make_address(settings_.host, ec);
+  if (!ec) {  // numeric: no resolver round trip
+    ConnectTo(tcp::endpoint(address, settings_.port));
+    return;
+  }
+  if (!resolver_) resolver_.emplace(context_);
+  resolver_->async_resolve(
+      settings_.host, std::to_string(settings_.port),
+      [self = shared_from_this(), epoch = socket_epoch_](
+          const error_code& resolve_ec,
+          const tcp::resolver::results_type& results) {
+        if (epoch != self->socket_epoch_) return;
+        if (resolve_ec) {
+          self->Drop("cannot resolve " + self->settings_.host + ": " +
+                         resolve_ec.message(),
+                     Cause::kBroken);
+          return;
+        }
+        if (!self->socket_) self->socket_.emplace(self->context_);
+        asio::async_connect(
+            *self->socket_, results,
+            [self, epoch](const error_code& connect_ec, const tcp::endpoint&) {
+              self->OnTcpConnected(epoch, connect_ec);
+            });
+      });
+}
+
+void RedisConnection::ConnectTo(const tcp::endpoint& endpoint) {
+  if (!socket_) socket_.emplace(context_);
+  socket_->async_connect(
+      endpoint, [self = shared_from_this(), epoch = socket_epoch_](
+                    const error_code& ec) { self->OnTcpConnected(epoch, ec); });
+}
+
+void RedisConnection::OnTcpConnected(std::uint64_t epoch,
+                                     const error_code& ec) {
+  if (epoch != socket_epoch_) return;
+  if (ec) {
+    Drop(ec.message(), Cause::kBroken);
+    return;
+  }
+  error_code ignored;
+  socket_->set_option(tcp::no_delay(true), ignored);
+  socket_->non_blocking(true, ignored);
+  reader_.reset(redisReaderCreate());
+  if (!reader_) {
+    Drop("out of memory", Cause::kBroken);
+    return;
+  }
+  if (SendHandshake()) WaitReadable();
+}
+
+// AUTH and SELECT go out in one write; a PING when there are neither, so
+// that "up" always means Redis answered (a stopped server still accepts TCP).
+bool RedisConnection::SendHandshake() {
+  handshake_size_ = 0;
+  handshake_next_ = 0;
+  writing_.clear();
+  bool formatted = true;
+  if (!settings_.password.empty() || !settings_.user.empty()) {
+    std::string_view auth[] = {"AUTH", settings_.user, settings_.password};
+    if (settings_.user.empty()) auth[1] = auth[2];
+    formatted &= AppendCommand(writing_,
+                               std::span(auth, settings_.user.empty() ? 2 : 3));
+    handshake_[handshake_size_++] = "AUTH";
+  }
+  if (settings_.database != 0) {
+    const std::string database = std::to_string(settings_.database);
+    std::string_view select[] = {"SELECT", database};
+    formatted &= AppendCommand(writing_, select);
+    handshake_[handshake_size_++] = "SELECT";
+  }
+  if (handshake_size_ == 0) {
+    std::string_view ping[] = {"PING"};
+    formatted &= AppendCommand(writing_, ping);
+    handshake_[handshake_size_++] = "PING";
+  }
+  if (!formatted) {
+    Drop("cannot format the handshake", Cause::kBroken);
+    return false;
+  }
+  StartWrite();
+  return true;
+}
+
+void RedisConnection::OnHandshakeReply(const redisReply& reply) {
+  const char* step = handshake_[handshake_next_++];
+  if (reply.type == REDIS_REPLY_ERROR) {
+    // Redis' own text ("WRONGPASS invalid username-password pair ..."),
+    // which never repeats the password.
+    Drop(std::string(step) + " failed: " + std::string(reply.str, reply.len),
+         Cause::kRejected);
+    return;
+  }
+  if (handshake_next_ == handshake_size_) OnConnected();
+}
+
+void RedisConnection::OnConnected() {
+  const bool back = ever_connected_;
+  state_ = State::kUp;
+  ever_connected_ = true;
+  first_attempt_ = false;
+  last_error_.clear();
+  backoff_.Reset();
+  Disarm();  // the connect deadline; commands arm their own
+  up_.store(true, std::memory_order_release);
+  log_.Info("store connected", {{"store", "redis"},
+                                {"loop", settings_.loop},
+                                {"address", address_},
+                                {"database", settings_.database},
+                                {"back", back}});
+  Flush();  // what was queued during the first attempt
+}
+
+// --- Writing and reading ----------------------------------------------------
+
+void RedisConnection::Flush() {
+  if (state_ != State::kUp || write_in_flight_ || out_.empty()) return;
+  writing_.swap(out_);
+  TrimBuffer(out_);
+  const Clock::time_point deadline = Clock::now() + settings_.operation_timeout;
+  const auto first_unsent = pending_.end() - static_cast<long>(unsent_);
+  for (auto it = first_unsent; it != pending_.end(); ++it) {
+    it->deadline = deadline;
+  }
+  unsent_ = 0;
+  StartWrite();
+  if (!timer_armed_) Arm(pending_.front().deadline);
+}
+
+void RedisConnection::StartWrite() {
+  write_in_flight_ = true;
+  asio::async_write(
+      *socket_, asio::buffer(writing_),
+      [self = shared_from_this(), epoch = socket_epoch_](
+          const error_code& ec, std::size_t) { self->OnWritten(epoch, ec); });
+}
+
+void RedisConnection::OnWritten(std::uint64_t epoch, const error_code& ec) {
+  if (epoch != socket_epoch_) return;
+  write_in_flight_ = false;
+  if (ec) {
+    Drop(ec.message(), Cause::kBroken);
+    return;
+  }
+  Flush();
+}
+
+void RedisConnection::WaitReadable() {
+  socket_->async_wait(
+      tcp::socket::wait_read,
+      [self = shared_from_this(), epoch = socket_epoch_](const error_code& ec) {
+        self->OnReadable(epoch, ec);
+      });
+}
+
+void RedisConnection::OnReadable(std::uint64_t epoch, const error_code& ec) {
+  if (epoch != socket_epoch_) return;
+  if (ec) {
+    Drop(ec.message(), Cause::kBroken);
+    return;
+  }
+  char buffer[kReadChunk];
+  for (;;) {
+    error_code read_ec;
+    const std::size_t n = socket_->read_some(asio::buffer(buffer), read_ec);
+    if (read_ec == asio::error::would_block) break;
+    if (read_ec) {
+      Drop(read_ec == asio::error::eof ? "connection closed by the server"
+                                       : read_ec.message(),
+           Cause::kBroken);
+      return;
+    }
+    if (redisReaderFeed(reader_.get(), buffer, n) != REDIS_OK) {
+      Drop("out of memory", Cause::kBroken);
+      return;
+    }
+    if (!ProcessReplies(epoch)) return;
+    if (n < sizeof(buffer)) break;
+  }
+  WaitReadable();
+}
+
+// Completes a callback per complete reply; false once the socket is gone.
+bool RedisConnection::ProcessReplies(std::uint64_t epoch) {
+  for (;;) {
+    void* raw = nullptr;
+    if (redisReaderGetReply(reader_.get(), &raw) != REDIS_OK) {
+      Drop(std::string("protocol error: ") + redisReaderGetError(reader_.get()),
+           Cause::kBroken);
+      return false;
+    }
+    if (raw == nullptr) return true;
+    std::unique_ptr<redisReply, void (*)(void*)> reply(
+        static_cast<redisReply*>(raw), freeReplyObject);
+    OnReply(*reply);
+    if (epoch != socket_epoch_) return false;
+  }
+}
+
+void RedisConnection::OnReply(const redisReply& reply) {
+  if (handshake_next_ < handshake_size_) {
+    OnHandshakeReply(reply);
+    return;
+  }
+  if (pending_.size() == unsent_) {
+    Drop("a reply that no command asked for", Cause::kBroken);
+    return;
+  }
+  ReplyCallback done = std::move(pending_.front().done);
+  pending_.pop_front();
+  Complete(done, &reply);
+}
+
+// --- The one timer: connect deadline, backoff wait, oldest command ----------
+
+void RedisConnection::Arm(Clock::time_point deadline) {
+  timer_->expires_at(deadline);
+  timer_armed_ = true;
+  timer_->async_wait([self = shared_from_this(), epoch = ++timer_epoch_](
+                         const error_code& ec) { self->OnTimer(epoch, ec); });
+}
+
+void RedisConnection::Disarm() {
+  ++timer_epoch_;
+  timer_armed_ = false;
+  timer_->cancel();
+}
+
+void RedisConnection::OnTimer(std::uint64_t epoch, const error_code& ec) {
+  if (epoch != timer_epoch_ || ec == asio::error::operation_aborted) return;
+  timer_armed_ = false;
+  switch (state_) {
+    case State::kConnecting:
+      Drop("no connection within " + Milliseconds(settings_.connect_timeout),
+           Cause::kConnectTimeout);
+      break;
+    case State::kWaiting:
+      Connect();
+      break;
+    case State::kUp:
+      CheckOldestDeadline();
+      break;
+    default:
+      break;
+  }
+}
+
+// Replies come in order, so only the oldest sent command can be late first.
+void RedisConnection::CheckOldestDeadline() {
+  if (pending_.size() == unsent_) return;  // nothing sent awaits an answer
+  const Clock::time_point deadline = pending_.front().deadline;
+  if (Clock::now() < deadline) {
+    Arm(deadline);
+    return;
+  }
+  Drop("no answer within " + Milliseconds(settings_.operation_timeout),
+       Cause::kOperationTimeout);
+}
+
+// --- Failure ----------------------------------------------------------------
+
+void RedisConnection::Drop(const std::string& error, Cause cause) {
+  const State was = state_;
+  if (was != State::kConnecting && was != State::kUp) return;
+  ReleaseSocket();
+  up_.store(false, std::memory_order_release);
+  std::deque<Pending> failed;
+  failed.swap(pending_);
+  const std::size_t unsent = std::exchange(unsent_, 0);
+  const std::chrono::milliseconds delay = backoff_.Next();
+  state_ = State::kWaiting;
+  Arm(Clock::now() + delay);
+  LogFailure(was, error, cause, delay);
+  first_attempt_ = false;
+  last_error_ = error;
+  // Last: a callback may call Send(), which now fails at once.
+  FailAll(std::move(failed), unsent, error, cause);
+}
+
+void RedisConnection::ReleaseSocket() {
+  ++socket_epoch_;
+  error_code ignored;
+  if (resolver_) resolver_->cancel();
+  if (socket_) socket_->close(ignored);
+  reader_.reset();
+  handshake_size_ = 0;
+  handshake_next_ = 0;
+  write_in_flight_ = false;
+  TrimBuffer(out_);
+  TrimBuffer(writing_);
+}
+
+// One event per transition: lost (or the first attempt failed), then
+// reconnecting with the first delay. Later attempts that fail the same way
+// log at debug; a rejected handshake (wrong password) is a warning.
+void RedisConnection::LogFailure(State was, const std::string& error,
+                                 Cause cause, std::chrono::milliseconds delay) {
+  const long long delay_ms = delay.count();
+  if (was == State::kUp || first_attempt_) {
+    log_.Warn(
+        was == State::kUp ? "store connection lost" : "store connection failed",
+        {{"store", "redis"},
+         {"loop", settings_.loop},
+         {"address", address_},
+         {"error", error}});
+    log_.Info("store reconnecting", {{"store", "redis"},
+                                     {"loop", settings_.loop},
+                                     {"address", address_},
+                                     {"delay_ms", delay_ms}});
+  } else if (cause == Cause::kRejected && error != last_error_) {
+    log_.Warn("store connection failed", {{"store", "redis"},
+                                          {"loop", settings_.loop},
+                                          {"address", address_},
+                                          {"error", error}});
+  } else {
+    log_.Debug("store reconnect failed", {{"store", "redis"},
+                                          {"loop", settings_.loop},
+                                          {"address", address_},
+                                          {"error", error},
+                                          {"delay_ms", delay_ms}});
+  }
+}
+
+void RedisConnection::FailAll(std::deque<Pending> failed, std::size_t unsent,
+                              const std::string& error, Cause cause) {
+  const std::size_t sent = failed.size() - unsent;
+  const std::string where = "redis at " + address_;
+  const Status not_sent =
+      cause == Cause::kConnectTimeout
+          ? Status::Timeout(where + ": " + error)
+          : Status::Unavailable(where + " unavailable: " + error);
+  const Status timed_out = Status::Timeout(
+      where + ": " + error + "; the command may or may not have been applied");
+  const Status ambiguous = Status::Ambiguous(
+      where + ": the connection was dropped (" + error +
+      ") after the command was sent; it may or may not have been applied");
+  for (std::size_t i = 0; i < failed.size(); ++i) {
+    const bool late = i == 0 && cause == Cause::kOperationTimeout;
+    Complete(failed[i].done,
+             i >= sent ? not_sent : (late ? timed_out : ambiguous));
+  }
+}
+
+Status RedisConnection::DownStatus() const {
+  if (state_ == State::kClosed) return Status::Unavailable("redis: closed");
+  return Status::Unavailable(
+      "redis at " + address_ + " unavailable: " +
+      (last_error_.empty() ? std::string("not connected") : last_error_));
+}
+
+// A callback that throws has a bug; it must not unwind through the loop.
+void RedisConnection::Complete(ReplyCallback& done,
+                               Result<const redisReply*> result) {
+  try {
+    done(std::move(result));
+  } catch (const std::exception& e) {
+    log_.Error("store callback threw",
+               {{"store", "redis"}, {"error", e.what()}});
+  } catch (...) {
+    log_.Error("store callback threw", {{"store", "redis"}});
+  }
+}
+
+}  // namespace twelve::backing

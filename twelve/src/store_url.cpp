@@ -1,0 +1,143 @@
+#include "twelve/store_url.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <charconv>
+
+#include "twelve/settings.hpp"
+
+namespace twelve {
+namespace {
+
+constexpr std::string_view kRedisForm =
+    "redis://[user][:password@]host[:port][/db]";
+constexpr std::string_view kPostgresForm =
+    "postgres://user:password@host[:port]/database";
+constexpr std::string_view kSqliteForm = "sqlite:///absolute/path/to/file.db";
+
+Status Expected(std::string_view what, std::string_view form) {
+  return Status::InvalidArgument("expected " + std::string(form) + " (" +
+                                 std::string(what) + ")");
+}
+
+std::string_view FormOf(StoreUrl::Kind kind) {
+  switch (kind) {
+    case StoreUrl::Kind::kRedis:
+      return kRedisForm;
+    case StoreUrl::Kind::kPostgres:
+      return kPostgresForm;
+    case StoreUrl::Kind::kSqlite:
+      return kSqliteForm;
+  }
+  return kRedisForm;
+}
+
+bool ParseNumber(std::string_view text, long long max, long long& out) {
+  if (text.empty()) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && out >= 0 &&
+         out <= max;
+}
+
+Status ParseAuthority(const boost::urls::url_view& view, StoreUrl& url) {
+  std::string_view form = FormOf(url.kind);
+  if (view.has_userinfo()) {
+    url.user = view.user();
+    if (view.has_password()) url.password = view.password();
+  }
+  if (view.host_type() == boost::urls::host_type::ipv6) {
+    url.host = view.host_ipv6_address().to_string();
+  } else {
+    url.host = view.host();
+  }
+  if (url.host.empty()) return Expected("the host is missing", form);
+  url.port = url.kind == StoreUrl::Kind::kRedis ? 6379 : 5432;
+  if (view.has_port()) {
+    long long port = 0;
+    if (!ParseNumber(view.port(), 65535, port) || port == 0) {
+      return Expected("the port must be a number from 1 to 65535", form);
+    }
+    url.port = static_cast<std::uint16_t>(port);
+  }
+  return Status::Ok();
+}
+
+Status ParseRedis(const boost::urls::url_view& view, StoreUrl& url) {
+  if (Status status = ParseAuthority(view, url); !status.ok()) return status;
+  std::string_view path = view.encoded_path();
+  if (path.empty() || path == "/") return Status::Ok();
+  long long db = 0;
+  if (!ParseNumber(path.substr(1), 1'000'000, db)) {
+    return Expected("the path must be a database number such as /0",
+                    kRedisForm);
+  }
+  url.database = static_cast<int>(db);
+  if (view.has_query()) return Expected("no query is allowed", kRedisForm);
+  return Status::Ok();
+}
+
+Status ParsePostgres(const boost::urls::url_view& view, StoreUrl& url) {
+  if (Status status = ParseAuthority(view, url); !status.ok()) return status;
+  std::string path = view.path();
+  if (!path.empty() && path.front() == '/') path.erase(0, 1);
+  if (path.find('/') != std::string::npos) {
+    return Expected("the path must be one database name", kPostgresForm);
+  }
+  url.path = path;
+  for (auto param : view.params()) {
+    url.params.emplace_back(param.key, param.value);
+  }
+  return Status::Ok();
+}
+
+Status ParseSqlite(const boost::urls::url_view& view, StoreUrl& url) {
+  if (view.has_authority() && !view.encoded_authority().empty()) {
+    return Expected("use three slashes: the path must be absolute",
+                    kSqliteForm);
+  }
+  url.path = view.path();
+  if (url.path.size() < 2 || url.path.front() != '/') {
+    return Expected("the path must be absolute", kSqliteForm);
+  }
+  if (url.path.back() == '/') {
+    return Expected("the path must name a file", kSqliteForm);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string StoreUrl::Masked() const { return MaskUrlPassword(original); }
+
+Result<StoreUrl> ParseStoreUrl(std::string_view text) {
+  auto parsed = boost::urls::parse_uri(text);
+  if (!parsed) {
+    return Status::InvalidArgument(
+        "expected a URL such as redis://host:6379, "
+        "postgres://user:password@host/db or sqlite:///path/file.db");
+  }
+  const boost::urls::url_view& view = *parsed;
+  StoreUrl url;
+  url.original = std::string(text);
+  std::string scheme = view.scheme();
+  Status status;
+  if (scheme == "redis") {
+    url.kind = StoreUrl::Kind::kRedis;
+    status = ParseRedis(view, url);
+  } else if (scheme == "postgres" || scheme == "postgresql") {
+    url.kind = StoreUrl::Kind::kPostgres;
+    status = ParsePostgres(view, url);
+  } else if (scheme == "sqlite") {
+    url.kind = StoreUrl::Kind::kSqlite;
+    status = ParseSqlite(view, url);
+  } else {
+    return Status::InvalidArgument(
+        "expected the scheme redis://, postgres://, postgresql:// or "
+        "sqlite:// (got \"" +
+        scheme + "://\")");
+  }
+  if (!status.ok()) return status;
+  return url;
+}
+
+}  // namespace twelve

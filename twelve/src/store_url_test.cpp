@@ -1,0 +1,105 @@
+#include "twelve/store_url.hpp"
+
+#include <gtest/gtest.h>
+
+namespace twelve {
+namespace {
+
+StoreUrl Parse(std::string_view text) {
+  Result<StoreUrl> url = ParseStoreUrl(text);
+  EXPECT_TRUE(url.ok()) << text << ": " << url.status().ToString();
+  return url.ok() ? *url : StoreUrl{};
+}
+
+std::string Error(std::string_view text) {
+  Result<StoreUrl> url = ParseStoreUrl(text);
+  EXPECT_FALSE(url.ok()) << text;
+  return url.status().message();
+}
+
+TEST(StoreUrl, ParsesRedisWithDefaults) {
+  StoreUrl url = Parse("redis://localhost");
+  EXPECT_EQ(url.kind, StoreUrl::Kind::kRedis);
+  EXPECT_EQ(url.host, "localhost");
+  EXPECT_EQ(url.port, 6379);
+  EXPECT_EQ(url.database, 0);
+  EXPECT_TRUE(url.password.empty());
+}
+
+TEST(StoreUrl, ParsesRedisPasswordPortAndDatabase) {
+  StoreUrl url = Parse("redis://:s3cret@10.0.0.5:6380/2");
+  EXPECT_EQ(url.password, "s3cret");
+  EXPECT_EQ(url.user, "");
+  EXPECT_EQ(url.port, 6380);
+  EXPECT_EQ(url.database, 2);
+}
+
+TEST(StoreUrl, DecodesPercentEncodedCredentials) {
+  StoreUrl url = Parse("redis://app:p%40ss%2Fword@h");
+  EXPECT_EQ(url.user, "app");
+  EXPECT_EQ(url.password, "p@ss/word");
+}
+
+TEST(StoreUrl, ParsesIpv6Host) {
+  EXPECT_EQ(Parse("redis://[::1]:6379").host, "::1");
+}
+
+TEST(StoreUrl, ParsesPostgresBothSchemes) {
+  StoreUrl url = Parse("postgres://u:pw@db.internal/visits?sslmode=require");
+  EXPECT_EQ(url.kind, StoreUrl::Kind::kPostgres);
+  EXPECT_EQ(url.port, 5432);
+  EXPECT_EQ(url.path, "visits");
+  ASSERT_EQ(url.params.size(), 1u);
+  EXPECT_EQ(url.params[0].first, "sslmode");
+  EXPECT_EQ(Parse("postgresql://u@h:5433/d").port, 5433);
+}
+
+TEST(StoreUrl, ParsesSqliteAbsolutePath) {
+  StoreUrl url = Parse("sqlite:///var/lib/welcome/welcome.db");
+  EXPECT_EQ(url.kind, StoreUrl::Kind::kSqlite);
+  EXPECT_EQ(url.path, "/var/lib/welcome/welcome.db");
+}
+
+TEST(StoreUrl, RejectsSqliteRelativePath) {
+  EXPECT_NE(Error("sqlite://welcome.db").find("three slashes"),
+            std::string::npos);
+}
+
+TEST(StoreUrl, RejectsUnknownScheme) {
+  EXPECT_NE(Error("mysql://h/db").find("scheme"), std::string::npos);
+}
+
+TEST(StoreUrl, RejectsPortOutOfRange) {
+  EXPECT_NE(Error("redis://h:70000").find("port"), std::string::npos);
+  EXPECT_NE(Error("redis://h:0").find("port"), std::string::npos);
+  EXPECT_NE(Error("redis://h:abc").find("port"), std::string::npos);
+}
+
+TEST(StoreUrl, RejectsMissingHost) {
+  EXPECT_NE(Error("redis://:pw@:6379").find("host"), std::string::npos);
+}
+
+TEST(StoreUrl, RejectsBadRedisDatabase) {
+  EXPECT_NE(Error("redis://h/x").find("database"), std::string::npos);
+}
+
+TEST(StoreUrl, RejectsNonUrl) {
+  EXPECT_NE(Error("not a url").find("expected"), std::string::npos);
+}
+
+TEST(StoreUrl, ErrorsNeverContainThePassword) {
+  for (std::string_view text :
+       {"redis://:hunter2@h:99999", "redis://:hunter2@h/x",
+        "redis://:hunter2@:1", "postgres://u:hunter2@h/a/b"}) {
+    EXPECT_EQ(Error(text).find("hunter2"), std::string::npos) << text;
+  }
+}
+
+TEST(StoreUrl, MaskedHidesPassword) {
+  StoreUrl url = Parse("redis://:hunter2@h:6379/0");
+  EXPECT_EQ(url.Masked().find("hunter2"), std::string::npos);
+  EXPECT_NE(url.Masked().find("h:6379"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace twelve

@@ -1,0 +1,27 @@
+#include "service.hpp"
+
+#include "routes.hpp"
+#include "settings.hpp"
+
+namespace welcome {
+
+twelve::Status Service::Start(twelve::ServeContext& context) {
+  twelve::Result<twelve::StoreUrl> url = ChooseStore(context.settings());
+  if (!url.ok()) return url.status();
+  auto store =
+      twelve::OpenCounterStore(*url, StoreOptionsFrom(context.settings()),
+                               context.loops(), context.log());
+  if (!store.ok()) return store.status();
+  store_ =
+      twelve::NewCoalescingCounterStore(std::move(*store), context.loops());
+  context.log().Info("store attached",
+                     {{"store", store_->kind()}, {"url", url->Masked()}});
+  visits_ = std::make_unique<Visits>(*store_);
+  AddRoutes(context.router(), *visits_, context.log());
+  context.AddReadinessCheck(std::string(store_->kind()),
+                            [store = store_.get()] { return store->Ready(); });
+  context.OnShutdown([store = store_.get()] { store->Close(); });
+  return twelve::Status::Ok();
+}
+
+}  // namespace welcome
