@@ -138,6 +138,8 @@ class Server:
         self.env = {"PORT": self.port, "BIND": host, "WEB_THREADS": 2,
                     "SHUTDOWN_TIMEOUT": "5s"}
         self.env.update(APP_ENV.get(name, {}))
+        if name == "welcome":
+            env = with_default_store(env, self.cwd.parent / f"{self.cwd.name}-store")
         self.env.update(env or {})
         self.env = {k: v for k, v in self.env.items() if v is not None}
         self.args = list(args)
@@ -296,6 +298,22 @@ def _watchdog():
     faulthandler.dump_traceback_later(TEST_WATCHDOG_SECONDS, exit=True)
     yield
     faulthandler.cancel_dump_traceback_later()
+
+
+def with_default_store(env, store_dir):
+    """welcome serves its visitor counter from a backing store: unless a test
+    attaches one (or unsets both URLs with None), attach a fresh SQLite file in
+    `store_dir` (never the server's cwd), its schema applied by `welcome
+    migrate`."""
+    env = dict(env or {})
+    if "REDIS_URL" in env or "DATABASE_URL" in env:
+        return env
+    store_dir.mkdir(parents=True, exist_ok=True)
+    env["DATABASE_URL"] = f"sqlite://{store_dir / 'welcome.db'}"
+    migrated = run_command("welcome", ["migrate"],
+                           env={"DATABASE_URL": env["DATABASE_URL"]})
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    return env
 
 
 @pytest.fixture
