@@ -38,6 +38,8 @@ help: ## List the targets
 
 run: build ## Build the release and serve welcome on $PORT (default 5000)
 	mkdir -p var
+	# The release phase (Procfile: release), then the web process.
+	DATABASE_URL='$(DATABASE_URL)' $(RELEASE_DIR)/welcome migrate
 	PORT='$(PORT)' DATABASE_URL='$(DATABASE_URL)' exec $(RELEASE_DIR)/welcome serve
 
 build: ## Build the release binaries build/release/welcome and build/release/hello

@@ -20,7 +20,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::chrono::milliseconds kTickInterval{50};
+// How often readiness is checked for the "ready" event: often enough that the
+// event follows the store's connection by milliseconds.
+constexpr std::chrono::milliseconds kTickInterval{5};
 constexpr std::chrono::milliseconds kDrainPollInterval{5};
 
 std::string SignalName(int signal) {

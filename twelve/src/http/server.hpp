@@ -33,7 +33,7 @@ struct ServeHooks {
   std::function<void(const std::string& signal)> on_drain_start;
   // On a second signal: the process must exit at once.
   std::function<void(const std::string& signal)> on_second_signal;
-  // Called every 50 ms on the control thread while serving.
+  // Called every few milliseconds on the control thread while serving.
   std::function<void()> on_tick;
 };
 
