@@ -104,7 +104,12 @@ release: build ## Build, then pack dist/welcome-<version>-<commit>.tar.gz (facto
 bench: ## Run the benchmarks (bench/run); QUICK=1 for a short run
 	$(DEPS) build bench
 	$(MAKE) build
+	cmake --build --preset release --target micro_bench
 	QUICK='$(QUICK)' bench/run
+	# The hot paths, one by one (request parsing, routing, log encoding,
+	# coalescing): bench/results/micro.json.
+	build/release/micro_bench $(if $(QUICK),--benchmark_min_time=0.05) \
+	  --benchmark_out=bench/results/micro.json --benchmark_out_format=json
 
 clean: ## Remove build/ and dist/ (keeps var/, the local data)
 	rm -rf build dist

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "twelve/log.hpp"
 
@@ -27,6 +28,8 @@ constexpr std::size_t kMaxScalarWidth = 24;
 constexpr std::size_t kMaxLineOverhead = 80;
 // Separator, key quotes, '=' or ':' around each field.
 constexpr std::size_t kMaxFieldOverhead = 4;
+// A rare huge event should not pin its scratch buffer in every thread.
+constexpr std::size_t kMaxRetainedScratch = 256 * 1024;
 
 constexpr std::string_view kReplacementEscape = "\\ufffd";
 
@@ -285,11 +288,17 @@ std::string_view TextLevelLabel(LogLevel level) {
 // trims to what was written.
 template <typename Writer>
 void AppendBounded(std::string& out, std::size_t bound, Writer write) {
-  const std::size_t start = out.size();
-  out.resize(start + bound);
-  char* const first = out.data() + start;
+  // Encoded into a per-thread scratch buffer rather than a resized `out`:
+  // std::string::resize would zero the whole worst-case bound (six times
+  // the line) on every event. The scratch buffer is zeroed only as it grows.
+  thread_local std::vector<char> scratch;
+  if (scratch.size() < bound) scratch.resize(bound);
+  char* const first = scratch.data();
   const char* const last = write(first);
-  out.resize(start + static_cast<std::size_t>(last - first));
+  out.append(first, static_cast<std::size_t>(last - first));
+  if (scratch.size() > kMaxRetainedScratch) {
+    std::vector<char>().swap(scratch);
+  }
 }
 
 }  // namespace

@@ -128,20 +128,21 @@ int RunServe(const ServeOptions& options) {
                       config.log.access_log);
   ServeContextImpl context(settings, config, log, *options.router,
                            server.loops(), health);
+  // What setup started (a store's threads and connections) must stop before
+  // the server's loops are destroyed, on every way out.
+  auto fail = [&](std::string_view what, const Status& status) {
+    log.Error(what, {{"error", status.message()}});
+    context.RunShutdownHooks();
+    sink.Flush();
+    return status.code() == StatusCode::kInvalidArgument ? kExitConfig
+                                                         : kExitFailure;
+  };
   if (*options.setup) {
     Status status = (*options.setup)(context);
-    if (!status.ok()) {
-      log.Error("setup failed", {{"error", status.ToString()}});
-      return status.code() == StatusCode::kInvalidArgument ? kExitConfig
-                                                           : kExitFailure;
-    }
+    if (!status.ok()) return fail("setup failed", status);
   }
   Status listening = server.Listen();
-  if (!listening.ok()) {
-    log.Error("cannot listen", {{"error", listening.message()}});
-    return listening.code() == StatusCode::kInvalidArgument ? kExitConfig
-                                                            : kExitFailure;
-  }
+  if (!listening.ok()) return fail("cannot listen", listening);
   log.Info("listening", {{"address", config.server.bind},
                          {"port", static_cast<unsigned>(server.port())},
                          {"threads", config.server.threads}});

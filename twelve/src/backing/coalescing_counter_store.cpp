@@ -1,8 +1,12 @@
-// Coalescing: the increments that arrive on one loop in one turn of that
-// loop travel as one Add(key, k). The store answers the value after the add,
-// v; the batch's callers receive v-k+1 ... v in arrival order. Every visit
-// still gets its own number and the total stays exact, but a store round
-// trip is paid once per batch instead of once per visit.
+// Coalescing: the increments that arrive on one loop travel as one
+// Add(key, k). The store answers the value after the add, v; the batch's
+// callers receive v-k+1 ... v in arrival order. Every visit still gets its
+// own number and the total stays exact, but a store round trip (and, for SQL
+// stores, a commit) is paid once per batch instead of once per visit.
+//
+// One batch per key and loop is in flight at a time, as in a database's
+// group commit: what arrives during a round trip waits and goes out as the
+// next batch, so batches grow with the load instead of the store's queue.
 
 #include <boost/asio/post.hpp>
 #include <string>
@@ -28,7 +32,8 @@ class CoalescingCounterStore final : public CounterStore {
     }
     Batch& batch = BatchFor(static_cast<std::size_t>(loop), key);
     batch.waiters.push_back(std::move(done));
-    if (batch.waiters.size() == 1) {
+    if (batch.waiters.size() == 1 && !batch.in_flight) {
+      // After the handlers of this turn of the loop, which may add more.
       boost::asio::post(loops_.context(static_cast<std::size_t>(loop)),
                         [this, loop, name = batch.key] {
                           Flush(static_cast<std::size_t>(loop), name);
@@ -55,6 +60,7 @@ class CoalescingCounterStore final : public CounterStore {
   struct Batch {
     std::string key;
     std::vector<ValueCallback> waiters;
+    bool in_flight = false;
   };
 
   // A service has a key or two: a short vector beats a map.

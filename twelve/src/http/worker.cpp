@@ -5,7 +5,6 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-#include <cstdio>
 #include <random>
 
 #include "http/connection.hpp"
@@ -64,10 +63,20 @@ void Worker::Unregister(Registration registration) {
   connections_.erase(registration);
 }
 
+// Hex digits by hand: snprintf was a tenth of a pipelined request's cost.
 std::size_t Worker::NextRequestId(char* out, std::size_t size) {
-  int n = std::snprintf(out, size, "%08x-%012llx", request_id_prefix_,
-                        static_cast<unsigned long long>(++request_id_counter_));
-  return n < 0 ? 0 : std::min(static_cast<std::size_t>(n), size - 1);
+  constexpr std::size_t kLength = 8 + 1 + 12;  // "3fa2c1d0-00000000002a"
+  constexpr char kHex[] = "0123456789abcdef";
+  if (size < kLength) return 0;
+  std::uint64_t counter = ++request_id_counter_;
+  for (int i = 7; i >= 0; --i) {
+    out[7 - i] = kHex[(request_id_prefix_ >> (4 * i)) & 0xf];
+  }
+  out[8] = '-';
+  for (int i = 11; i >= 0; --i) {
+    out[9 + (11 - i)] = kHex[(counter >> (4 * i)) & 0xf];
+  }
+  return kLength;
 }
 
 void Worker::DoAccept() {

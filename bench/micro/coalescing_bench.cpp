@@ -1,0 +1,36 @@
+// The counter's coalescing: N visits of one loop turn as one store call,
+// against the in-memory store so that only the coalescing itself is timed.
+#include <benchmark/benchmark.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "event_loops.hpp"
+#include "twelve/counter_store.hpp"
+
+namespace {
+
+void BM_CoalescedVisits(benchmark::State& state) {
+  boost::asio::io_context io;
+  twelve::EventLoops loops({&io});
+  auto store =
+      twelve::NewCoalescingCounterStore(twelve::NewMemoryCounterStore(), loops);
+  const auto visits = state.range(0);
+  std::int64_t last = 0;
+  for (auto _ : state) {
+    boost::asio::post(io, [&] {
+      for (std::int64_t i = 0; i < visits; ++i) {
+        store->Add("visitorCount", 1,
+                   [&](twelve::Result<std::int64_t> value) { last = *value; });
+      }
+    });
+    io.run();
+    io.restart();
+  }
+  benchmark::DoNotOptimize(last);
+  state.SetItemsProcessed(state.iterations() * visits);
+}
+
+BENCHMARK(BM_CoalescedVisits)->Arg(1)->Arg(16)->Arg(256);
+
+}  // namespace
