@@ -175,6 +175,26 @@ TEST(JsonLine, RoundTripsEveryAsciiByte) {
   EXPECT_EQ(parsed.at(all).as_string(), all);
 }
 
+// The encoder tests eight bytes at a time: put every byte at every place of
+// an aligned word, among plain bytes, and check it survives or is escaped.
+TEST(JsonLine, RoundTripsEveryByteAtEveryPositionOfAWord) {
+  for (int c = 0; c < 0x80; ++c) {
+    for (int position = 0; position < 16; ++position) {
+      std::string text(24, 'a');
+      text[static_cast<std::size_t>(position)] = static_cast<char>(c);
+      const std::string line = Json(text);
+      ASSERT_EQ(line.find('\n'), line.size() - 1) << c << " at " << position;
+      ASSERT_EQ(MsgOf(line), text) << c << " at " << position;
+    }
+  }
+}
+
+TEST(JsonLine, EscapesHighBytesInsideAWord) {
+  std::string text(16, 'a');
+  text[5] = '\xff';  // never valid UTF-8
+  EXPECT_EQ(MsgOf(Json(text)), "aaaaa\ufffdaaaaaaaaaa");
+}
+
 TEST(JsonLine, PassesValidUtf8Through) {
   // Two-, three- and four-byte sequences, and U+2028, which JSON allows.
   const std::string text =

@@ -134,6 +134,9 @@ void Connection::Resume() {
 
 void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
   processing_ = true;
+  // The requests of one read arrived together: one clock read serves them
+  // all as their start (a clock read per request showed in profiles).
+  const Clock::time_point arrived = Clock::now();
   std::size_t start = 0;
   std::size_t handled = 0;
   while (start < size && !stop_parsing_ && handled < kMaxBatch &&
@@ -142,7 +145,7 @@ void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
     if (!parser_) {
       parser_.emplace(state_.config.max_header_bytes,
                       state_.config.max_body_bytes, spans_);
-      request_began_ = Clock::now();
+      request_began_ = arrived;
       continue_sent_ = false;
     }
     RequestParser::State parsed = parser_->Feed(data + start, size - start);
