@@ -1,0 +1,142 @@
+#include "http/server.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace twelve::http {
+namespace {
+
+// Keeps every log line, for assertions on events.
+class CapturingSink final : public LogSink {
+ public:
+  void Write(std::string_view line) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    lines_ += line;
+  }
+  void Flush() override {}
+  std::string lines() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return lines_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::string lines_;
+};
+
+// Sends `request` on a fresh connection and returns everything the server
+// answers until it closes (the requests below ask it to).
+std::string Exchange(std::uint16_t port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) !=
+      0) {
+    ::close(fd);
+    return "connect failed";
+  }
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string answer;
+  char buffer[4096];
+  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
+    answer.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return answer;
+}
+
+// A real server on a free loopback port, serving on its own thread until
+// the test sends the process SIGTERM.
+class ServerTest : public ::testing::Test {
+ protected:
+  void StartServing() {
+    ServerConfig config;
+    config.bind = "127.0.0.1";
+    config.port = 0;  // any free port
+    config.threads = 2;
+    server_ = std::make_unique<Server>(config, router_, log_, true);
+    ASSERT_TRUE(server_->Listen().ok());
+    serving_ = std::thread(
+        [this] { report_ = server_->Serve(ShutdownConfig{}, ServeHooks{}); });
+  }
+  void StopServing() {
+    ::kill(::getpid(), SIGTERM);
+    serving_.join();
+  }
+
+  CapturingSink sink_;
+  Logger log_{sink_, LogLevel::kInfo, LogFormat::kJson};
+  Router router_;
+  std::unique_ptr<Server> server_;
+  std::thread serving_;
+  ShutdownReport report_;
+};
+
+constexpr const char* kCloseRequest =
+    "GET /boom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
+TEST_F(ServerTest, HandlerThatThrowsAnswers500AndLogsAnErrorEvent) {
+  router_.Get("/boom", [](const Request&) -> Response {
+    throw std::runtime_error("kaboom");
+  });
+  router_.Get("/fine", [](const Request&) { return Response::Text("fine"); });
+  StartServing();
+  std::string answer = Exchange(server_->port(), kCloseRequest);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 500 ")) << answer;
+  std::string after =
+      Exchange(server_->port(),
+               "GET /fine HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(after.starts_with("HTTP/1.1 200 ")) << after;
+  StopServing();
+  std::string logs = sink_.lines();
+  EXPECT_NE(logs.find(R"("msg":"handler failed")"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("kaboom"), std::string::npos) << logs;
+  EXPECT_EQ(report_.requests_cut, 0u);
+}
+
+TEST_F(ServerTest, AsyncAnswerFromAnotherThreadArrivesInOrder) {
+  router_.GetAsync("/later", [](const Request&, Responder responder) {
+    std::thread([responder = std::move(responder)]() mutable {
+      responder.Send(Response::Text("later"));
+    }).detach();
+  });
+  router_.Get("/now", [](const Request&) { return Response::Text("now"); });
+  StartServing();
+  std::string answer =
+      Exchange(server_->port(),
+               "GET /later HTTP/1.1\r\nHost: x\r\n\r\n"
+               "GET /now HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::size_t later = answer.find("\r\n\r\nlater");
+  std::size_t now = answer.find("\r\n\r\nnow");
+  ASSERT_NE(later, std::string::npos) << answer;
+  ASSERT_NE(now, std::string::npos) << answer;
+  EXPECT_LT(later, now);
+  StopServing();
+}
+
+TEST_F(ServerTest, InvalidResponseHeaderBecomes500) {
+  router_.Get("/boom", [](const Request&) {
+    return Response::Text("x").With("X-Evil", "a\r\nSet-Cookie: b");
+  });
+  StartServing();
+  std::string answer = Exchange(server_->port(), kCloseRequest);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 500 ")) << answer;
+  EXPECT_EQ(answer.find("Set-Cookie"), std::string::npos) << answer;
+  StopServing();
+}
+
+}  // namespace
+}  // namespace twelve::http
