@@ -56,9 +56,16 @@ class SqliteConnection {
     Close();
     stop_ = &stop;
     busy_deadline_ = deadline;
-    Status status = Setup(path);
-    if (!status.ok()) Close();
-    return status;
+    // Retried until the deadline: processes that open a new file together
+    // race to switch it to WAL, and SQLite may answer SQLITE_BUSY there
+    // without calling the busy handler (to avoid a deadlock).
+    for (;;) {
+      Status status = Setup(path);
+      if (status.ok()) return status;
+      Close();
+      if (stop.load() || Clock::now() + kOpenRetry >= deadline) return status;
+      std::this_thread::sleep_for(kOpenRetry);
+    }
   }
   bool open() const { return db_ != nullptr; }
   void Close() {
@@ -147,6 +154,8 @@ class SqliteConnection {
   // handler (PRAGMA busy_timeout), sleeping up to 100 ms between tries, lets
   // a busy process starve the others until STORE_TIMEOUT.
   static constexpr std::chrono::microseconds kBusyPoll{100};
+  // Between attempts to open and set up the file.
+  static constexpr std::chrono::milliseconds kOpenRetry{5};
 
   Status Setup(const std::string& path) {
     sqlite3* db = nullptr;
