@@ -12,26 +12,12 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/capturing_sink.hpp"
+
 namespace twelve::http {
 namespace {
 
-// Keeps every log line, for assertions on events.
-class CapturingSink final : public LogSink {
- public:
-  void Write(std::string_view line) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    lines_ += line;
-  }
-  void Flush() override {}
-  std::string lines() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return lines_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::string lines_;
-};
+using test_support::CapturingSink;
 
 // Sends `request` on a fresh connection and returns everything the server
 // answers until it closes (the requests below ask it to).
@@ -101,7 +87,7 @@ TEST_F(ServerTest, HandlerThatThrowsAnswers500AndLogsAnErrorEvent) {
                "GET /fine HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(after.starts_with("HTTP/1.1 200 ")) << after;
   StopServing();
-  std::string logs = sink_.lines();
+  std::string logs = sink_.All();
   EXPECT_NE(logs.find(R"("msg":"handler failed")"), std::string::npos) << logs;
   EXPECT_NE(logs.find("kaboom"), std::string::npos) << logs;
   EXPECT_EQ(report_.requests_cut, 0u);

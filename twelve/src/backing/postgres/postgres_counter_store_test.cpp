@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "event_loops.hpp"
+#include "tests/support/capturing_sink.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "twelve/log.hpp"
 #include "twelve/store_url.hpp"
@@ -41,30 +42,7 @@ constexpr const char* kCreateCounters =
 // Long enough for any answer on a loaded machine; only a hang reaches it.
 constexpr auto kNoAnswer = 30s;
 
-// Keeps every log line, for assertions on events and on secrets.
-class CapturingSink final : public LogSink {
- public:
-  void Write(std::string_view line) override {
-    std::lock_guard lock(mutex_);
-    lines_.emplace_back(line);
-  }
-  void Flush() override {}
-  std::vector<std::string> Lines() const {
-    std::lock_guard lock(mutex_);
-    return lines_;
-  }
-  int Count(std::string_view needle) const {
-    std::lock_guard lock(mutex_);
-    return static_cast<int>(
-        std::count_if(lines_.begin(), lines_.end(), [&](const auto& line) {
-          return line.find(needle) != std::string::npos;
-        }));
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
+using test_support::CapturingSink;
 
 // I/O threads as the server runs them: one io_context and thread each.
 class LoopThreads {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "event_loops.hpp"
+#include "tests/support/capturing_sink.hpp"
 #include "tests/support/redis_server.hpp"
 
 namespace twelve::backing {
@@ -30,31 +31,7 @@ using test_support::RedisServer;
 
 constexpr auto kWait = std::chrono::seconds(20);
 
-// Keeps every log line, to check events and that no secret is in them.
-class CapturingSink final : public LogSink {
- public:
-  void Write(std::string_view line) override {
-    std::lock_guard lock(mutex_);
-    lines_.emplace_back(line);
-  }
-  void Flush() override {}
-
-  std::vector<std::string> Lines() const {
-    std::lock_guard lock(mutex_);
-    return lines_;
-  }
-  int Count(std::string_view text) const {
-    const auto lines = Lines();
-    return static_cast<int>(
-        std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
-          return l.find(text) != std::string::npos;
-        }));
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
+using test_support::CapturingSink;
 
 // I/O threads as the server runs them: one io_context and thread each.
 class RunningLoops {

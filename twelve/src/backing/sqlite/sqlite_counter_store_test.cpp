@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "event_loops.hpp"
+#include "tests/support/capturing_sink.hpp"
 #include "twelve/counter_store.hpp"
 #include "twelve/log.hpp"
 #include "twelve/store_url.hpp"
@@ -73,26 +74,7 @@ class LoopThreads {
   std::vector<std::thread> threads_;
 };
 
-class CapturingSink final : public LogSink {
- public:
-  void Write(std::string_view line) override {
-    std::lock_guard lock(mutex_);
-    lines_.emplace_back(line);
-  }
-  void Flush() override {}
-  std::vector<std::string> Lines(std::string_view containing) const {
-    std::lock_guard lock(mutex_);
-    std::vector<std::string> out;
-    for (const auto& line : lines_) {
-      if (line.find(containing) != std::string::npos) out.push_back(line);
-    }
-    return out;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
+using test_support::CapturingSink;
 
 // Counts down to zero; waits with a limit so a lost callback fails the test
 // instead of hanging it.
