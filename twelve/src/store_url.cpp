@@ -76,6 +76,19 @@ Status ParseRedis(const boost::urls::url_view& view, StoreUrl& url) {
   return Status::Ok();
 }
 
+// The connection parameters a URL may set: TLS and session options. Not
+// host, port, user, password or dbname, which the URL itself says, and not
+// what would point libpq at files or services named elsewhere.
+bool IsAllowedPostgresParam(std::string_view key) {
+  for (std::string_view allowed :
+       {"sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl",
+        "channel_binding", "gssencmode", "target_session_attrs", "options",
+        "application_name"}) {
+    if (key == allowed) return true;
+  }
+  return false;
+}
+
 Status ParsePostgres(const boost::urls::url_view& view, StoreUrl& url) {
   if (Status status = ParseAuthority(view, url); !status.ok()) return status;
   std::string path = view.path();
@@ -85,6 +98,13 @@ Status ParsePostgres(const boost::urls::url_view& view, StoreUrl& url) {
   }
   url.path = path;
   for (auto param : view.params()) {
+    if (!IsAllowedPostgresParam(param.key)) {
+      return Expected("unknown parameter \"" + std::string(param.key) +
+                          "\"; allowed: sslmode, sslrootcert, sslcert, "
+                          "sslkey, sslcrl, channel_binding, gssencmode, "
+                          "target_session_attrs, options, application_name",
+                      kPostgresForm);
+    }
     url.params.emplace_back(param.key, param.value);
   }
   return Status::Ok();

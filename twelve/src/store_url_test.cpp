@@ -54,6 +54,11 @@ TEST(StoreUrl, ParsesPostgresBothSchemes) {
   EXPECT_EQ(Parse("postgresql://u@h:5433/d").port, 5433);
 }
 
+TEST(StoreUrl, RejectsUnknownPostgresParameter) {
+  EXPECT_NE(Error("postgres://u@h/d?host=evil").find("unknown parameter"),
+            std::string::npos);
+}
+
 TEST(StoreUrl, ParsesSqliteAbsolutePath) {
   StoreUrl url = Parse("sqlite:///var/lib/welcome/welcome.db");
   EXPECT_EQ(url.kind, StoreUrl::Kind::kSqlite);

@@ -100,3 +100,27 @@ def test_task_against_an_unreachable_store_exits_69(request, tmp_path, where,
     # STORE_CONNECT_TIMEOUT and STORE_TIMEOUT default to 1 s each.
     assert took < 10, took
     _assert_json_stdout(result)
+
+
+def test_postgres_url_parameters_reach_the_connection(tmp_path, postgres,
+                                                     start_server):
+    url = postgres.url + "?sslmode=disable&application_name=welcome-e2e"
+    migrated = run_command("welcome", ["migrate"],
+                           env=_env(DATABASE_URL=url), cwd=tmp_path)
+    assert migrated.returncode == 0, describe(migrated)
+    server = start_server("welcome", env={"DATABASE_URL": url})
+    assert server.get("/").status == 200
+    # The server sees the web process's sessions under the name the URL
+    # gave: the parameters reach libpq instead of being dropped.
+    seen = postgres.query(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE application_name = 'welcome-e2e'")
+    assert int(seen) >= 1, seen
+
+
+def test_postgres_url_with_unknown_parameter_exits_78(tmp_path, postgres):
+    env = _env(DATABASE_URL=postgres.url + "?host=elsewhere")
+    result = run_command("welcome", ["count"], env=env, cwd=tmp_path)
+    assert result.returncode == EX_CONFIG, describe(result)
+    assert "DATABASE_URL" in result.stdout + result.stderr, describe(result)
+    assert "unknown parameter" in result.stdout + result.stderr

@@ -3,7 +3,9 @@
 // validated URL; its password never appears in Masked() or in any error.
 //
 //   redis://[user][:password@]host[:port][/db]      port 6379, db 0
-//   postgres://user:password@host[:port]/dbname      (or postgresql://)
+//   postgres://user:password@host[:port]/dbname[?sslmode=require&...]
+//                                     (or postgresql://; TLS and session
+//                                     parameters only, see store_url.cpp)
 //   sqlite:///absolute/path/to/file.db
 
 #include <cstdint>

@@ -204,6 +204,10 @@ void PostgresConnection::OnResolved(
   StartLibpq(hostaddr);
 }
 
+namespace {
+const std::string kApplicationName = "twelve";
+}  // namespace
+
 void PostgresConnection::StartLibpq(const std::string& hostaddr) {
   // libpq wants one host name per address.
   std::string host = url_.host;
@@ -224,8 +228,12 @@ void PostgresConnection::StartLibpq(const std::string& hostaddr) {
   add("dbname", url_.path);
   add("user", url_.user);
   add("password", url_.password);
-  keys.push_back("application_name");
-  values.push_back("twelve");
+  bool named = false;
+  for (const auto& [key, value] : url_.params) {  // validated by the parser
+    add(key.c_str(), value);
+    named = named || key == "application_name";
+  }
+  if (!named) add("application_name", kApplicationName);
   keys.push_back(nullptr);
   values.push_back(nullptr);
   // expand_dbname 0: the database name is a name, never a connection string.
