@@ -21,26 +21,25 @@ void Answer(twelve::Responder& responder, const twelve::Logger& log,
   responder.Send(twelve::ErrorResponse(count.status()));
 }
 
+// A handler that asks Visits for a count (`count` is Record or Count) and
+// greets with it.
+twelve::AsyncHandler Greeter(Visits& visits, const twelve::Logger& log,
+                             void (Visits::*count)(Visits::CountCallback)) {
+  return [&visits, &log, count](const twelve::Request&,
+                                twelve::Responder responder) {
+    auto shared = std::make_shared<twelve::Responder>(std::move(responder));
+    (visits.*count)([shared, &log](twelve::Result<std::int64_t> value) {
+      Answer(*shared, log, value);
+    });
+  };
+}
+
 }  // namespace
 
 void AddRoutes(twelve::Router& router, Visits& visits,
                const twelve::Logger& log) {
-  router.HandleAsync(
-      "GET", "/",
-      [&visits, &log](const twelve::Request&, twelve::Responder responder) {
-        auto shared = std::make_shared<twelve::Responder>(std::move(responder));
-        visits.Record([shared, &log](twelve::Result<std::int64_t> count) {
-          Answer(*shared, log, count);
-        });
-      });
-  router.HandleAsync(
-      "HEAD", "/",
-      [&visits, &log](const twelve::Request&, twelve::Responder responder) {
-        auto shared = std::make_shared<twelve::Responder>(std::move(responder));
-        visits.Count([shared, &log](twelve::Result<std::int64_t> count) {
-          Answer(*shared, log, count);
-        });
-      });
+  router.HandleAsync("GET", "/", Greeter(visits, log, &Visits::Record));
+  router.HandleAsync("HEAD", "/", Greeter(visits, log, &Visits::Count));
 }
 
 }  // namespace welcome

@@ -71,6 +71,23 @@ def _tail(path, lines=40):
         return f"({path} unreadable)"
 
 
+class ServerStore:
+    """A Store kept by a server process (`self.server`): stopping, starting,
+    freezing and thawing the store is doing it to that server."""
+
+    def stop(self):
+        self.server.stop()
+
+    def start(self):
+        self.server.start()
+
+    def freeze(self):
+        self.server.freeze()
+
+    def thaw(self):
+        self.server.thaw()
+
+
 # --- Redis ----------------------------------------------------------------
 
 
@@ -235,7 +252,7 @@ class RedisServer:
             return client.command(*args)
 
 
-class RedisStore:
+class RedisStore(ServerStore):
     """The counter in a RedisServer, database `db` (a Store; see below)."""
 
     kind = "redis"
@@ -258,18 +275,6 @@ class RedisStore:
 
     def set_count(self, value):
         self.server.command("SET", COUNTER_KEY, value, db=self.db)
-
-    def stop(self):
-        self.server.stop()
-
-    def start(self):
-        self.server.start()
-
-    def freeze(self):
-        self.server.freeze()
-
-    def thaw(self):
-        self.server.thaw()
 
 
 # --- PostgreSQL -----------------------------------------------------------
@@ -469,7 +474,7 @@ class PostgresServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class PostgresStore:
+class PostgresStore(ServerStore):
     """The counter in one database of a PostgreSQL server (a Store)."""
 
     kind = "postgres"
@@ -492,18 +497,6 @@ class PostgresStore:
         out = self.query("SELECT value FROM counters "
                          f"WHERE name = '{COUNTER_KEY}'")
         return int(out) if out else None
-
-    def stop(self):
-        self.server.stop()
-
-    def start(self):
-        self.server.start()
-
-    def freeze(self):
-        self.server.freeze()
-
-    def thaw(self):
-        self.server.thaw()
 
 
 # --- SQLite ---------------------------------------------------------------

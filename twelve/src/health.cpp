@@ -33,7 +33,7 @@ bool Health::Ready() const {
   return true;
 }
 
-std::string Health::ReadinessJson() const {
+Health::Readiness Health::Evaluate() const {
   boost::json::object checks;
   bool all_pass = true;
   for (const Check& check : checks_) {
@@ -43,10 +43,11 @@ std::string Health::ReadinessJson() const {
   }
   Phase now = phase();
   boost::json::object body;
-  body["status"] = (now == Phase::kServing && all_pass) ? "pass" : "fail";
+  const bool ready = now == Phase::kServing && all_pass;
+  body["status"] = ready ? "pass" : "fail";
   body["phase"] = PhaseName(now);
   if (!checks.empty()) body["checks"] = std::move(checks);
-  return boost::json::serialize(body);
+  return Readiness{ready, boost::json::serialize(body)};
 }
 
 void Health::AddRoutes(Router& router, std::string app_name,
@@ -57,7 +58,9 @@ void Health::AddRoutes(Router& router, std::string app_name,
     return response;
   });
   router.Get("/readyz", [this](const Request&) {
-    Response response = Response::Json(ReadinessJson(), Ready() ? 200 : 503);
+    Readiness readiness = Evaluate();
+    Response response =
+        Response::Json(std::move(readiness.json), readiness.ready ? 200 : 503);
     response.content_type = content_type::kHealthJson;
     return response;
   });

@@ -20,10 +20,16 @@ class Health {
   void SetPhase(Phase phase) { phase_.store(phase); }
   Phase phase() const { return phase_.load(); }
 
-  // Serving and every check passes. Safe from any thread.
+  struct Readiness {
+    bool ready;        // serving and every check passes
+    std::string json;  // the application/health+json body for /readyz
+  };
+  // Runs every check once, for /readyz. Safe from any thread.
+  Readiness Evaluate() const;
+  // The same verdict without building the body, for the control loop's
+  // frequent checks.
   bool Ready() const;
-  // The application/health+json body for /readyz.
-  std::string ReadinessJson() const;
+  std::string ReadinessJson() const { return Evaluate().json; }
 
   // Adds GET /livez, /readyz and /version to `router`.
   void AddRoutes(Router& router, std::string app_name,

@@ -210,7 +210,7 @@ void Connection::Dispatch(const Request& request,
   Router::Match match = state_.router.Find(request.method, request.path);
   if (match.handler == nullptr) {
     Response answer = match.status == 404
-                          ? Response::Text("not found\n", 404)
+                          ? ErrorResponse(Status::NotFound("no route"))
                           : Response::Text("method not allowed\n", 405)
                                 .With("Allow", std::string(match.allow));
     Complete(current.id, std::move(answer));
