@@ -1,10 +1,13 @@
-// The access log's cost per request: one event, eight fields, encoded into a
-// buffer that is already warm, as Logger::Log does on every thread.
+// The access log's cost per request. BM_EncodeAccessEvent: a generic event,
+// eight fields, encoded into a warm buffer as Logger::Log does on every
+// thread. BM_EncodeAccessLine: the server's own access line (the encoder
+// http/access_log.cpp uses on the request path).
 #include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <string>
 
+#include "http/access_log.hpp"
 #include "twelve/log.hpp"
 
 namespace twelve {
@@ -32,6 +35,23 @@ void BM_EncodeAccessEvent(benchmark::State& state) {
                           static_cast<std::int64_t>(line.size()));
 }
 BENCHMARK(BM_EncodeAccessEvent);
+
+void BM_EncodeAccessLine(benchmark::State& state) {
+  std::string line;
+  line.reserve(1024);
+  const http::AccessEvent event{
+      "GET", "/api/visits?page=2", 200,
+      1234,  "203.0.113.7:51234",  "9fb6b259-000000000001"};
+  for (auto _ : state) {
+    line.clear();
+    http::EncodeAccessLine(line, std::chrono::system_clock::now(), event, 137);
+    benchmark::DoNotOptimize(line.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(line.size()));
+}
+BENCHMARK(BM_EncodeAccessLine);
 
 }  // namespace
 }  // namespace twelve

@@ -14,9 +14,14 @@ namespace twelve::test_support {
 
 class CapturingSink final : public LogSink {
  public:
-  void Write(std::string_view line) override {
+  // Keeps each line of `lines` (a sink may receive several at once).
+  void Write(std::string_view lines) override {
     std::lock_guard lock(mutex_);
-    lines_.emplace_back(line);
+    while (!lines.empty()) {
+      const std::size_t end = std::min(lines.find('\n'), lines.size() - 1);
+      lines_.emplace_back(lines.substr(0, end + 1));
+      lines.remove_prefix(end + 1);
+    }
   }
   void Flush() override {}
 

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "log_encoding.hpp"
 #include "twelve/log.hpp"
 
 // Both encoders size the output once for the worst case, write through a raw
@@ -20,11 +21,6 @@
 namespace twelve {
 namespace {
 
-// Any input byte becomes at most six output bytes ("\u001f", "\ufffd").
-constexpr std::size_t kMaxEscapeWidth = 6;
-// Any 64-bit integer, the shortest form of any double
-// ("-1.7976931348623157e+308"), "false", "null", "-nan".
-constexpr std::size_t kMaxScalarWidth = 24;
 // Timestamp, level, punctuation and newline of either format.
 constexpr std::size_t kMaxLineOverhead = 80;
 // Separator, key quotes, '=' or ':' around each field.
@@ -34,23 +30,22 @@ constexpr std::size_t kMaxRetainedScratch = 256 * 1024;
 
 constexpr std::string_view kReplacementEscape = "\\ufffd";
 
-std::size_t EscapedBound(std::string_view s) {
-  return kMaxEscapeWidth * s.size() + 2;  // and the quotes
-}
+using log_encoding::JsonStringBound;
+using log_encoding::kMaxScalarWidth;
+using log_encoding::Put;
+using log_encoding::PutJsonString;
+using log_encoding::PutNumber;
+using log_encoding::PutTimestamp;
 
 std::size_t LineBound(std::string_view msg, std::span<const Field> fields) {
-  std::size_t bound = kMaxLineOverhead + EscapedBound(msg);
+  std::size_t bound = kMaxLineOverhead + JsonStringBound(msg);
   for (const Field& field : fields) {
-    bound += kMaxFieldOverhead + EscapedBound(field.key());
+    bound += kMaxFieldOverhead + JsonStringBound(field.key());
     bound += field.kind() == Field::Kind::kString
-                 ? EscapedBound(field.string_value())
+                 ? JsonStringBound(field.string_value())
                  : kMaxScalarWidth;
   }
   return bound;
-}
-
-char* Put(char* p, std::string_view s) {
-  return std::copy(s.begin(), s.end(), p);
 }
 
 // Bytes that may appear in a JSON string as they are: printable ASCII other
@@ -149,39 +144,6 @@ bool EightPlain(const char* p) {
   return special == 0;
 }
 
-// Writes `s` quoted and escaped per RFC 8259. Plain runs are copied whole;
-// each byte that is not part of well-formed UTF-8 becomes \ufffd, so the
-// output is valid JSON whatever the input held.
-char* PutJsonString(char* p, std::string_view s) {
-  *p++ = '"';
-  std::size_t run_start = 0;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    if (s.size() - i >= 8 && EightPlain(s.data() + i)) {
-      i += 8;
-      continue;
-    }
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (kPlain[c]) {
-      ++i;
-      continue;
-    }
-    if (c >= 0x80) {
-      const std::size_t length = Utf8SequenceLength(s, i);
-      if (length != 0) {
-        i += length;
-        continue;
-      }
-    }
-    p = Put(p, s.substr(run_start, i - run_start));
-    p = c >= 0x80 ? Put(p, kReplacementEscape) : PutEscapedAscii(p, c);
-    run_start = ++i;
-  }
-  p = Put(p, s.substr(run_start));
-  *p++ = '"';
-  return p;
-}
-
 // Text format: bare when unambiguous, otherwise quoted and escaped exactly
 // like JSON. `allow_spaces` is for the message, which is prose.
 char* PutTextString(char* p, std::string_view s, bool allow_spaces) {
@@ -190,11 +152,6 @@ char* PutTextString(char* p, std::string_view s, bool allow_spaces) {
     return kBare[c] || (allow_spaces && c == ' ');
   });
   return bare ? Put(p, s) : PutJsonString(p, s);
-}
-
-template <typename Number>
-char* PutNumber(char* p, Number value) {
-  return std::to_chars(p, p + kMaxScalarWidth, value).ptr;
 }
 
 char* PutBool(char* p, bool value) { return Put(p, value ? "true" : "false"); }
@@ -264,33 +221,6 @@ void FormatSecond(std::int64_t second, char (&text)[19]) {
   PutDigits(p, second_of_day % 60, 2);
 }
 
-// Writes "YYYY-MM-DDTHH:MM:SS.<fraction>Z" with 6 (JSON) or 3 (text)
-// fractional digits. The date part changes once a second, so each thread
-// formats it once a second and only the fraction on every call.
-char* PutTimestamp(char* p, std::chrono::system_clock::time_point now,
-                   int fraction_digits) {
-  struct SecondCache {
-    std::int64_t second = std::numeric_limits<std::int64_t>::min();
-    char text[19];
-  };
-  thread_local SecondCache cache;
-
-  const auto micros =
-      std::chrono::floor<std::chrono::microseconds>(now.time_since_epoch());
-  const auto second = std::chrono::floor<std::chrono::seconds>(micros);
-  if (cache.second != second.count()) {
-    FormatSecond(second.count(), cache.text);
-    cache.second = second.count();
-  }
-  p = Put(p, std::string_view(cache.text, sizeof cache.text));
-  std::int64_t fraction = (micros - second).count();
-  if (fraction_digits == 3) fraction /= 1000;
-  *p++ = '.';
-  p = PutDigits(p, fraction, fraction_digits);
-  *p++ = 'Z';
-  return p;
-}
-
 // Fixed width so messages line up in a terminal.
 std::string_view TextLevelLabel(LogLevel level) {
   switch (level) {
@@ -324,6 +254,70 @@ void AppendBounded(std::string& out, std::size_t bound, Writer write) {
 }
 
 }  // namespace
+
+namespace log_encoding {
+
+// Writes `s` quoted and escaped per RFC 8259. Plain runs are copied whole;
+// each byte that is not part of well-formed UTF-8 becomes \ufffd, so the
+// output is valid JSON whatever the input held.
+char* PutJsonString(char* p, std::string_view s) {
+  *p++ = '"';
+  std::size_t run_start = 0;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (s.size() - i >= 8 && EightPlain(s.data() + i)) {
+      i += 8;
+      continue;
+    }
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (kPlain[c]) {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      const std::size_t length = Utf8SequenceLength(s, i);
+      if (length != 0) {
+        i += length;
+        continue;
+      }
+    }
+    p = Put(p, s.substr(run_start, i - run_start));
+    p = c >= 0x80 ? Put(p, kReplacementEscape) : PutEscapedAscii(p, c);
+    run_start = ++i;
+  }
+  p = Put(p, s.substr(run_start));
+  *p++ = '"';
+  return p;
+}
+
+// Writes "YYYY-MM-DDTHH:MM:SS.<fraction>Z" with 6 (JSON) or 3 (text)
+// fractional digits. The date part changes once a second, so each thread
+// formats it once a second and only the fraction on every call.
+char* PutTimestamp(char* p, std::chrono::system_clock::time_point now,
+                   int fraction_digits) {
+  struct SecondCache {
+    std::int64_t second = std::numeric_limits<std::int64_t>::min();
+    char text[19];
+  };
+  thread_local SecondCache cache;
+
+  const auto micros =
+      std::chrono::floor<std::chrono::microseconds>(now.time_since_epoch());
+  const auto second = std::chrono::floor<std::chrono::seconds>(micros);
+  if (cache.second != second.count()) {
+    FormatSecond(second.count(), cache.text);
+    cache.second = second.count();
+  }
+  p = Put(p, std::string_view(cache.text, sizeof cache.text));
+  std::int64_t fraction = (micros - second).count();
+  if (fraction_digits == 3) fraction /= 1000;
+  *p++ = '.';
+  p = PutDigits(p, fraction, fraction_digits);
+  *p++ = 'Z';
+  return p;
+}
+
+}  // namespace log_encoding
 
 std::string_view LogLevelName(LogLevel level) {
   switch (level) {

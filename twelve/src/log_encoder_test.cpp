@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/support/capturing_sink.hpp"
 #include "twelve/log.hpp"
 
 namespace twelve {
@@ -350,12 +351,7 @@ TEST(TextLine, WritesNumbers) {
             "i=-3 u=7 d=0.25\n");
 }
 
-class CapturingSink final : public LogSink {
- public:
-  void Write(std::string_view line) override { lines.emplace_back(line); }
-  void Flush() override {}
-  std::vector<std::string> lines;
-};
+using test_support::CapturingSink;
 
 TEST(Logger, DropsEventsBelowMinLevel) {
   CapturingSink sink;
@@ -364,9 +360,9 @@ TEST(Logger, DropsEventsBelowMinLevel) {
   logger.Info("i");
   logger.Warn("w");
   logger.Error("e");
-  ASSERT_EQ(sink.lines.size(), 2u);
-  EXPECT_EQ(MsgOf(sink.lines[0]), "w");
-  EXPECT_EQ(MsgOf(sink.lines[1]), "e");
+  ASSERT_EQ(sink.Lines().size(), 2u);
+  EXPECT_EQ(MsgOf(sink.Lines()[0]), "w");
+  EXPECT_EQ(MsgOf(sink.Lines()[1]), "e");
   EXPECT_FALSE(logger.Enabled(LogLevel::kInfo));
   EXPECT_TRUE(logger.Enabled(LogLevel::kError));
 }
@@ -376,9 +372,9 @@ TEST(Logger, WritesOneJsonLinePerEvent) {
   const Logger logger(sink, LogLevel::kDebug, LogFormat::kJson);
   logger.Info("first", {{"n", 1}});
   logger.Info("second", {{"n", 2}});
-  ASSERT_EQ(sink.lines.size(), 2u);
-  EXPECT_EQ(ParseLine(sink.lines[0]).at("n").as_int64(), 1);
-  EXPECT_EQ(ParseLine(sink.lines[1]).at("msg").as_string(), "second");
+  ASSERT_EQ(sink.Lines().size(), 2u);
+  EXPECT_EQ(ParseLine(sink.Lines()[0]).at("n").as_int64(), 1);
+  EXPECT_EQ(ParseLine(sink.Lines()[1]).at("msg").as_string(), "second");
 }
 
 TEST(Logger, TakesFieldsBuiltAtRunTime) {
@@ -387,8 +383,8 @@ TEST(Logger, TakesFieldsBuiltAtRunTime) {
   std::vector<Field> fields;
   for (const char* key : {"a", "b", "c"}) fields.emplace_back(key, key);
   logger.Log(LogLevel::kInfo, "built", fields);
-  ASSERT_EQ(sink.lines.size(), 1u);
-  const boost::json::object line = ParseLine(sink.lines[0]);
+  ASSERT_EQ(sink.Lines().size(), 1u);
+  const boost::json::object line = ParseLine(sink.Lines()[0]);
   EXPECT_EQ(line.size(), 6u);
   EXPECT_EQ(line.at("c").as_string(), "c");
 }
@@ -397,8 +393,8 @@ TEST(Logger, WritesTextWhenAsked) {
   CapturingSink sink;
   const Logger logger(sink, LogLevel::kDebug, LogFormat::kText);
   logger.Error("boom", {{"code", 7}});
-  ASSERT_EQ(sink.lines.size(), 1u);
-  EXPECT_EQ(sink.lines[0].substr(24), " ERROR boom code=7\n");
+  ASSERT_EQ(sink.Lines().size(), 1u);
+  EXPECT_EQ(sink.Lines()[0].substr(24), " ERROR boom code=7\n");
 }
 
 }  // namespace

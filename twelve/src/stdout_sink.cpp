@@ -61,6 +61,13 @@ std::size_t WriteAll(int fd, std::string_view data) {
   return written;
 }
 
+// Lines in `text`, counting a last line without its newline.
+std::uint64_t LineCount(std::string_view text) {
+  const auto newlines = std::count(text.begin(), text.end(), '\n');
+  const bool unterminated = !text.empty() && text.back() != '\n';
+  return static_cast<std::uint64_t>(newlines) + (unterminated ? 1 : 0);
+}
+
 // Restores the calling thread's signal mask when it leaves scope.
 class SignalMaskGuard {
  public:
@@ -101,19 +108,19 @@ class StdoutSink::Impl {
     flusher_.join();
   }
 
-  void Write(std::string_view line) {
-    if (line.empty()) return;
+  void Write(std::string_view lines) {
+    if (lines.empty()) return;
     bool wake = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (pending_.size() + line.size() + 1 > kMaxPendingBytes) {
-        dropped_lines_.fetch_add(1, std::memory_order_relaxed);
+      if (pending_.size() + lines.size() + 1 > kMaxPendingBytes) {
+        dropped_lines_.fetch_add(LineCount(lines), std::memory_order_relaxed);
         return;
       }
       const std::size_t before = pending_.size();
-      pending_.append(line);
+      pending_.append(lines);
       // A line without its newline would corrupt the next one.
-      if (line.back() != '\n') pending_.push_back('\n');
+      if (lines.back() != '\n') pending_.push_back('\n');
       // Wake the flusher when a batch starts (it sleeps while idle) and when
       // it grows big; any other write costs no syscall.
       wake =
@@ -168,9 +175,9 @@ class StdoutSink::Impl {
   void WriteBatch(std::string& batch) {
     const std::size_t written = WriteAll(fd_, batch);
     if (written < batch.size()) {
-      const auto lost = std::count(batch.begin() + written, batch.end(), '\n');
-      dropped_lines_.fetch_add(static_cast<std::uint64_t>(lost),
-                               std::memory_order_relaxed);
+      dropped_lines_.fetch_add(
+          LineCount(std::string_view(batch).substr(written)),
+          std::memory_order_relaxed);
     }
     batch.clear();
     if (batch.capacity() > kMaxRetainedBytes) {
@@ -200,7 +207,7 @@ StdoutSink::StdoutSink(int fd, std::chrono::milliseconds max_delay)
 
 StdoutSink::~StdoutSink() = default;
 
-void StdoutSink::Write(std::string_view line) { impl_->Write(line); }
+void StdoutSink::Write(std::string_view lines) { impl_->Write(lines); }
 
 void StdoutSink::Flush() { impl_->Flush(); }
 

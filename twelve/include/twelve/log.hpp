@@ -74,12 +74,12 @@ class Field {
   };
 };
 
-// Where encoded lines go. Write() receives one complete line, newline
-// included. Implementations must be thread-safe.
+// Where encoded lines go. Write() receives one or more complete lines,
+// newlines included. Implementations must be thread-safe.
 class LogSink {
  public:
   virtual ~LogSink() = default;
-  virtual void Write(std::string_view line) = 0;
+  virtual void Write(std::string_view lines) = 0;
   // Blocks until everything written so far has reached its destination.
   virtual void Flush() = 0;
 };
@@ -98,7 +98,7 @@ class StdoutSink final : public LogSink {
   StdoutSink(const StdoutSink&) = delete;
   StdoutSink& operator=(const StdoutSink&) = delete;
 
-  void Write(std::string_view line) override;
+  void Write(std::string_view lines) override;
   void Flush() override;
   std::uint64_t dropped_lines() const;
 
@@ -133,6 +133,7 @@ class Logger {
   }
 
   LogSink& sink() const { return *sink_; }
+  LogFormat format() const { return format_; }
 
  private:
   LogSink* sink_;

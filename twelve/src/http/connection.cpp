@@ -247,7 +247,7 @@ void Connection::Reject(int status, std::string_view reason, int version) {
   Response answer = Response::Text(std::string(reason) + "\n", status);
   ResponseFraming framing{version, false, false};
   std::uint64_t id = next_id_++;
-  if (state_.access_log) {
+  if (worker_.access_log().enabled()) {
     state_.log.Info(
         "rejected request",
         {{"status", status}, {"reason", reason}, {"remote", remote_address_}});
@@ -338,17 +338,10 @@ void Connection::Emit(std::uint64_t id, const Response& response,
     stop_parsing_ = true;
   }
   state_.requests.fetch_add(1, std::memory_order_relaxed);
-  if (!state_.access_log) return;
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                    Clock::now() - access.began)
-                    .count();
-  state_.log.Info("request", {{"method", access.method},
-                              {"path", access.path},
-                              {"status", sent->status},
-                              {"bytes", sent->body.size()},
-                              {"duration_us", static_cast<long long>(micros)},
-                              {"remote", remote_address_},
-                              {"request_id", access.request_id}});
+  worker_.access_log().Record(
+      AccessEvent{access.method, access.path, sent->status, sent->body.size(),
+                  remote_address_, access.request_id},
+      access.began);
 }
 
 // Sends what is buffered with one write; only what the kernel did not take

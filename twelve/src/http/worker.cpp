@@ -34,6 +34,7 @@ Worker::Worker(ServerState& state, int index)
       index_(index),
       sweep_timer_(io_),
       accept_retry_timer_(io_),
+      access_log_(state.log, state.access_log, io_),
       read_buffer_(kReadBufferSize),
       request_id_prefix_(std::random_device{}()) {}
 
@@ -49,6 +50,7 @@ void Worker::Run() {
   ScheduleSweep();
   DoAccept();
   io_.run();
+  access_log_.Publish();  // a turn's events whose publishing was not run
 }
 
 bool Worker::InThisThread() {
@@ -145,6 +147,7 @@ void Worker::ScheduleSweep() {
 }
 
 void Worker::Sweep() {
+  access_log_.SyncWallClock();
   auto now = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<Connection>> expired;
   for (Connection* connection : connections_) {

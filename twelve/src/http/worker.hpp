@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "http/access_log.hpp"
 #include "http/response_writer.hpp"
 #include "http/server_state.hpp"
 
@@ -50,6 +51,7 @@ class Worker {
   // For connections, on this worker's thread only.
   ServerState& state() { return state_; }
   DateCache& date() { return date_; }
+  AccessLog& access_log() { return access_log_; }
   bool draining() const { return draining_; }
   bool InThisThread();
   char* read_buffer() { return read_buffer_.data(); }
@@ -77,6 +79,7 @@ class Worker {
   boost::asio::steady_timer accept_retry_timer_;
   std::list<Connection*> connections_;
   DateCache date_;
+  AccessLog access_log_;  // after io_: it posts to it
   std::vector<char> read_buffer_;
   std::vector<HeaderField> header_scratch_;
   std::uint32_t request_id_prefix_;

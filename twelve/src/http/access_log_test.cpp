@@ -1,0 +1,233 @@
+#include "http/access_log.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tests/support/capturing_sink.hpp"
+#include "twelve/log.hpp"
+
+namespace twelve::http {
+namespace {
+
+using std::chrono::system_clock;
+using namespace std::chrono_literals;
+using namespace std::string_literals;
+using test_support::CapturingSink;
+
+system_clock::time_point FixedTime() {
+  return std::chrono::sys_days{std::chrono::year(2026) / 11 / 28} + 1h + 2min +
+         3s + 456789us;
+}
+
+// What the generic Logger writes for the same event: the access line must be
+// byte for byte the same.
+std::string GenericLine(const AccessEvent& event, std::int64_t duration_us,
+                        system_clock::time_point now = FixedTime()) {
+  std::string line;
+  EncodeJsonLine(line, now, LogLevel::kInfo, "request",
+                 {{"method", event.method},
+                  {"path", event.path},
+                  {"status", event.status},
+                  {"bytes", event.bytes},
+                  {"duration_us", duration_us},
+                  {"remote", event.remote},
+                  {"request_id", event.request_id}});
+  return line;
+}
+
+std::string AccessLine(const AccessEvent& event, std::int64_t duration_us,
+                       system_clock::time_point now = FixedTime()) {
+  std::string line = "kept:";
+  EncodeAccessLine(line, now, event, duration_us);
+  EXPECT_EQ(line.substr(0, 5), "kept:") << "appends, never overwrites";
+  return line.substr(5);
+}
+
+AccessEvent Typical() {
+  return {"GET", "/", 200, 21, "127.0.0.1:41728", "9fb6b259-000000000001"};
+}
+
+TEST(EncodeAccessLine, WritesTheLineTheLoggerWrites) {
+  const AccessEvent event = Typical();
+  EXPECT_EQ(AccessLine(event, 58),
+            R"({"ts":"2026-11-28T01:02:03.456789Z","level":"info",)"
+            R"("msg":"request","method":"GET","path":"/","status":200,)"
+            R"("bytes":21,"duration_us":58,"remote":"127.0.0.1:41728",)"
+            R"("request_id":"9fb6b259-000000000001"})"
+            "\n");
+  EXPECT_EQ(AccessLine(event, 58), GenericLine(event, 58));
+}
+
+TEST(EncodeAccessLine, EscapesEveryValueLikeTheLogger) {
+  const std::vector<std::string> hostile = {
+      "",
+      "/a\"b\\c",
+      "/new\nline\r\t",
+      "/ctl\x01\x1f\x7f",
+      "/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80",  // valid UTF-8
+      "/bad\xff\xc3(\xed\xa0\x80",                   // invalid UTF-8
+      "/a/long/plain/path/that/spans/many/eight/byte/words?q=1&r=2",
+      std::string(300, '"'),
+  };
+  for (const std::string& text : hostile) {
+    const AccessEvent event{text, text, 404, 0, text, text};
+    EXPECT_EQ(AccessLine(event, 0), GenericLine(event, 0)) << text;
+  }
+}
+
+TEST(EncodeAccessLine, WritesExtremeNumbersLikeTheLogger) {
+  AccessEvent event = Typical();
+  event.status = 599;
+  event.bytes = std::numeric_limits<std::size_t>::max();
+  const std::int64_t slowest = std::numeric_limits<std::int64_t>::max();
+  EXPECT_EQ(AccessLine(event, slowest), GenericLine(event, slowest));
+  EXPECT_EQ(AccessLine(event, -1), GenericLine(event, -1));
+}
+
+TEST(EncodeAccessLine, WritesAnyTimeLikeTheLogger) {
+  for (const system_clock::time_point now :
+       {system_clock::time_point{}, FixedTime() + 999999us,
+        system_clock::now()}) {
+    EXPECT_EQ(AccessLine(Typical(), 1, now), GenericLine(Typical(), 1, now));
+  }
+}
+
+// A sink that also counts its Write() calls.
+class CountingSink final : public LogSink {
+ public:
+  void Write(std::string_view lines) override {
+    ++writes;
+    lines_.Write(lines);
+  }
+  void Flush() override {}
+  std::vector<std::string> Lines() const { return lines_.Lines(); }
+  int writes = 0;
+
+ private:
+  CapturingSink lines_;
+};
+
+boost::json::object Parse(const std::string& line) {
+  return boost::json::parse(line).as_object();
+}
+
+class AccessLogTest : public ::testing::Test {
+ protected:
+  AccessLog::Clock::time_point now() { return AccessLog::Clock::now(); }
+  // Runs what the loop has queued, as the end of a turn would.
+  void EndTurn() {
+    io_.restart();
+    io_.poll();
+  }
+
+  boost::asio::io_context io_;
+  CountingSink sink_;
+};
+
+TEST_F(AccessLogTest, PublishesATurnsEventsInOneWrite) {
+  const Logger log(sink_, LogLevel::kInfo, LogFormat::kJson);
+  AccessLog access(log, true, io_);
+  for (int i = 0; i < 3; ++i) access.Record(Typical(), now());
+  EXPECT_EQ(sink_.writes, 0) << "held until the end of the loop turn";
+  EndTurn();
+  EXPECT_EQ(sink_.writes, 1);
+  ASSERT_EQ(sink_.Lines().size(), 3u);
+  for (const std::string& line : sink_.Lines()) {
+    EXPECT_EQ(Parse(line).at("path").as_string(), "/");
+  }
+  access.Record(Typical(), now());
+  EndTurn();
+  EXPECT_EQ(sink_.writes, 2) << "a later turn publishes again";
+}
+
+TEST_F(AccessLogTest, MeasuresTheDurationAndStampsTheWallClock) {
+  const Logger log(sink_, LogLevel::kInfo, LogFormat::kJson);
+  AccessLog access(log, true, io_);
+  const auto wall_before = system_clock::now();
+  access.Record(Typical(), now() - 5ms);
+  access.Publish();
+  ASSERT_EQ(sink_.Lines().size(), 1u);
+  const boost::json::object line = Parse(sink_.Lines()[0]);
+  EXPECT_GE(line.at("duration_us").as_int64(), 5000);
+  EXPECT_LT(line.at("duration_us").as_int64(), 5'000'000);
+  // The stamp is derived from the steady clock: within a second of the
+  // wall clock read here (the test's own tolerance, not the code's).
+  std::string expected = GenericLine(Typical(), 0, wall_before);
+  EXPECT_EQ(std::string(line.at("ts").as_string()).substr(0, 16),
+            std::string(Parse(expected).at("ts").as_string()).substr(0, 16));
+}
+
+TEST_F(AccessLogTest, PublishesEarlyWhenTheBatchIsLargeAndLosesNothing) {
+  const Logger log(sink_, LogLevel::kInfo, LogFormat::kJson);
+  AccessLog access(log, true, io_);
+  const std::string path(1000, 'p');
+  for (int i = 0; i < 200; ++i) {
+    AccessEvent event = Typical();
+    event.path = path;
+    event.status = 200 + i;
+    access.Record(event, now());
+  }
+  EXPECT_GE(sink_.writes, 1) << "200 KB of lines are not held for the turn";
+  EndTurn();
+  const std::vector<std::string> lines = sink_.Lines();
+  ASSERT_EQ(lines.size(), 200u);
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(Parse(lines[i]).at("status").as_int64(), 200 + i) << "in order";
+  }
+}
+
+TEST_F(AccessLogTest, TakesAHugeEventWhole) {
+  const Logger log(sink_, LogLevel::kInfo, LogFormat::kJson);
+  AccessLog access(log, true, io_);
+  AccessEvent event = Typical();
+  const std::string path(40000, '\x01');  // escapes to 240 KB
+  event.path = path;
+  access.Record(event, now());
+  access.Record(Typical(), now());
+  EndTurn();
+  const std::vector<std::string> lines = sink_.Lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(Parse(lines[0]).at("path").as_string(), path);
+}
+
+TEST_F(AccessLogTest, PublishesWhatIsLeftWhenDestroyed) {
+  const Logger log(sink_, LogLevel::kInfo, LogFormat::kJson);
+  {
+    AccessLog access(log, true, io_);
+    access.Record(Typical(), now());
+  }
+  EXPECT_EQ(sink_.Lines().size(), 1u);
+}
+
+TEST_F(AccessLogTest, LogsNothingWhenOffOrBelowTheLevel) {
+  const Logger info(sink_, LogLevel::kInfo, LogFormat::kJson);
+  const Logger warn(sink_, LogLevel::kWarn, LogFormat::kJson);
+  AccessLog off(info, false, io_);
+  AccessLog quiet(warn, true, io_);
+  EXPECT_FALSE(off.enabled());
+  EXPECT_FALSE(quiet.enabled());
+  off.Record(Typical(), now());
+  quiet.Record(Typical(), now());
+  EndTurn();
+  EXPECT_TRUE(sink_.Lines().empty());
+}
+
+TEST_F(AccessLogTest, WritesTextThroughTheLogger) {
+  const Logger log(sink_, LogLevel::kInfo, LogFormat::kText);
+  AccessLog access(log, true, io_);
+  access.Record(Typical(), now());
+  ASSERT_EQ(sink_.Lines().size(), 1u);
+  EXPECT_NE(
+      sink_.Lines()[0].find(" INFO  request method=GET path=/ status=200"),
+      std::string::npos)
+      << sink_.Lines()[0];
+}
+
+}  // namespace
+}  // namespace twelve::http
