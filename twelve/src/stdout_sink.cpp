@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "twelve/log.hpp"
+#include "write_behind.hpp"
 
 namespace twelve {
 namespace {
@@ -87,7 +88,7 @@ class SignalMaskGuard {
 class StdoutSink::Impl {
  public:
   Impl(int fd, std::chrono::milliseconds max_delay)
-      : fd_(fd), max_delay_(max_delay) {
+      : fd_(fd), max_delay_(max_delay), write_behind_(fd) {
     pending_.reserve(2 * kWakeBytes);
     // The flusher starts with every signal blocked: SIGPIPE from its write()
     // is aimed at it and so is never delivered (write() fails with EPIPE
@@ -174,6 +175,7 @@ class StdoutSink::Impl {
 
   void WriteBatch(std::string& batch) {
     const std::size_t written = WriteAll(fd_, batch);
+    write_behind_.Wrote();
     if (written < batch.size()) {
       dropped_lines_.fetch_add(
           LineCount(std::string_view(batch).substr(written)),
@@ -189,6 +191,7 @@ class StdoutSink::Impl {
   const int fd_;
   const std::chrono::milliseconds max_delay_;
   std::atomic<std::uint64_t> dropped_lines_{0};
+  WriteBehind write_behind_;  // the flusher's only
 
   std::mutex mutex_;
   std::condition_variable wake_flusher_;
