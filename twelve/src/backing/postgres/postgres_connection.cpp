@@ -1,5 +1,6 @@
-// One state machine (connect, send, receive, fail, reconnect) kept in one
-// file, past the usual length: its transitions read best side by side.
+// One state machine (connect, watch, fail, reconnect) kept in one file,
+// past the usual length: its transitions read best side by side. Which
+// result answers which query is postgres_pipeline.cpp's business.
 
 #include "backing/postgres/postgres_connection.hpp"
 
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <exception>
 #include <utility>
+#include <vector>
 
 namespace twelve::backing {
 namespace asio = boost::asio;
@@ -49,47 +51,30 @@ bool NeedsResolving(const std::string& host) {
   return static_cast<bool>(ec);
 }
 
-bool IsError(const PGresult* result) {
-  switch (PQresultStatus(result)) {
-    case PGRES_FATAL_ERROR:
-    case PGRES_NONFATAL_ERROR:
-    case PGRES_BAD_RESPONSE:
-    case PGRES_PIPELINE_ABORTED:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// An error that says the session is ending (admin shutdown, connection
-// failure, or one libpq made up because the socket broke: no SQLSTATE).
-bool EndsSession(const PGresult* result) {
-  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-  if (state == nullptr) return PQresultStatus(result) != PGRES_PIPELINE_ABORTED;
-  return std::strncmp(state, "08", 2) == 0 ||
-         std::strncmp(state, "57P", 3) == 0;
-}
-
 }  // namespace
 
 PostgresConnection::PostgresConnection(asio::io_context& io,
+                                       Result<const Libpq*> libpq,
                                        const StoreUrl& url,
                                        const Options& options,
                                        const Logger& log, int loop)
     : io_(io),
+      libpq_(std::move(libpq)),
+      pq_(libpq_.ok() ? *libpq_ : nullptr),
       url_(url),
       options_(options),
       log_(log),
       loop_(loop),
       backoff_(options.min_backoff, options.max_backoff),
-      prepared_(options.statements.size(), Prepared::kNo) {
+      pipeline_(pq_, options.pipeline, options.statements,
+                options.operation_timeout) {
   resolver_.emplace(io_);
   timer_.emplace(io_);
   operation_timer_.emplace(io_);
 }
 
 PostgresConnection::~PostgresConnection() {
-  if (pg_ != nullptr) PQfinish(pg_);
+  if (pg_ != nullptr) pq_->PQfinish(pg_);
 }
 
 // Exceptions never escape into the loop: a bug costs the connection, not
@@ -120,37 +105,31 @@ void PostgresConnection::Start() {
 }
 
 void PostgresConnection::Submit(PostgresQuery query, Callback done) {
-  Pending pending{std::move(query), std::move(done), {}, false, 0, false, {}};
+  Call call;
+  call.query = std::move(query);
+  call.done = std::move(done);
   switch (state_) {
     case State::kIdle:
     case State::kConnecting:
       if (first_attempt_done_) break;
-      unsent_.push_back(std::move(pending));
+      pipeline_.Hold(std::move(call));
       return;
     case State::kReady:
-      if (options_.pipeline) {
-        Send(std::move(pending));
-      } else {
-        unsent_.push_back(std::move(pending));
-        if (sent_.empty()) {
-          Pending next = std::move(unsent_.front());
-          unsent_.pop_front();
-          Send(std::move(next));
-        }
-      }
+      pipeline_.Hold(std::move(call));
+      SendHeld();
       return;
     case State::kBackingOff:
     case State::kClosed:
       break;
   }
-  Deliver(pending.done, NotConnected());
+  Deliver(call.done, NotConnected());
 }
 
 void PostgresConnection::Close() {
   Teardown();
   state_ = State::kClosed;
-  sent_.clear();
-  unsent_.clear();
+  pipeline_.TakeSent();  // dropped, callbacks unrun
+  pipeline_.TakeHeld();
   resolver_.reset();
   timer_.reset();
   operation_timer_.reset();
@@ -160,6 +139,10 @@ void PostgresConnection::Close() {
 
 void PostgresConnection::BeginAttempt() {
   state_ = State::kConnecting;
+  if (pq_ == nullptr) {
+    FailAttempt(libpq_.status().message(), false);
+    return;
+  }
   timer_->expires_after(options_.connect_timeout);
   timer_->async_wait([self = shared_from_this(),
                       generation = generation_](const error_code& ec) {
@@ -237,12 +220,12 @@ void PostgresConnection::StartLibpq(const std::string& hostaddr) {
   keys.push_back(nullptr);
   values.push_back(nullptr);
   // expand_dbname 0: the database name is a name, never a connection string.
-  pg_ = PQconnectStartParams(keys.data(), values.data(), 0);
-  if (pg_ == nullptr || PQstatus(pg_) == CONNECTION_BAD) {
+  pg_ = pq_->PQconnectStartParams(keys.data(), values.data(), 0);
+  if (pg_ == nullptr || pq_->PQstatus(pg_) == CONNECTION_BAD) {
     FailAttempt(pg_ == nullptr ? "out of memory" : ErrorMessage(), false);
     return;
   }
-  PQsetNoticeProcessor(
+  pq_->PQsetNoticeProcessor(
       pg_,
       [](void* arg, const char* message) {
         auto* self = static_cast<PostgresConnection*>(arg);
@@ -274,8 +257,8 @@ void PostgresConnection::PollConnect() {
 
 void PostgresConnection::OnConnected() {
   timer_->cancel();  // the connect timeout
-  if (PQsetnonblocking(pg_, 1) != 0 ||
-      (options_.pipeline && PQenterPipelineMode(pg_) != 1)) {
+  if (pq_->PQsetnonblocking(pg_, 1) != 0 ||
+      (options_.pipeline && pq_->PQenterPipelineMode(pg_) != 1)) {
     FailAttempt(ErrorMessage(), false);
     return;
   }
@@ -293,13 +276,7 @@ void PostgresConnection::OnConnected() {
             {"back", ever_connected_}});
   ever_connected_ = true;
   WaitRead();
-  // The calls made while connecting, in order.
-  while (state_ == State::kReady && !unsent_.empty() &&
-         (options_.pipeline || sent_.empty())) {
-    Pending next = std::move(unsent_.front());
-    unsent_.pop_front();
-    Send(std::move(next));
-  }
+  SendHeld();  // the calls made while connecting, in order
 }
 
 void PostgresConnection::FailAttempt(const std::string& reason,
@@ -308,8 +285,7 @@ void PostgresConnection::FailAttempt(const std::string& reason,
   Teardown();
   state_ = State::kBackingOff;
   last_error_ = why;
-  std::deque<Pending> unsent = std::move(unsent_);
-  unsent_.clear();
+  std::deque<Call> held = pipeline_.TakeHeld();
   bool first = !first_attempt_done_;
   first_attempt_done_ = true;
   LogLevel level =
@@ -317,8 +293,8 @@ void PostgresConnection::FailAttempt(const std::string& reason,
   log_.Log(level, first ? "store connection failed" : "store reconnect failed",
            {{"store", kStore}, {"loop", loop_}, {"error", why}});
   ScheduleReconnect();
-  for (Pending& pending : unsent) {
-    Deliver(pending.done,
+  for (Call& call : held) {
+    Deliver(call.done,
             timed_out ? Status::Timeout("postgres: " + why)
                       : Status::Unavailable("postgres unavailable: " + why));
   }
@@ -348,7 +324,7 @@ void PostgresConnection::ScheduleReconnect() {
 // --- Watching libpq's socket ------------------------------------------------
 
 bool PostgresConnection::WatchSocket() {
-  int fd = PQsocket(pg_);
+  int fd = pq_->PQsocket(pg_);
   if (fd < 0) return false;
   ino_t inode = InodeOf(fd);
   if (socket_ && inode == socket_inode_) return true;
@@ -422,83 +398,48 @@ void PostgresConnection::OnSocketError(const error_code& ec) {
 
 void PostgresConnection::OnReadable() {
   if (state_ == State::kConnecting) {
-    poll_ = PQconnectPoll(pg_);
+    poll_ = pq_->PQconnectPoll(pg_);
     PollConnect();
     return;
   }
   if (state_ != State::kReady) return;
-  if (PQconsumeInput(pg_) == 0) {
+  if (pq_->PQconsumeInput(pg_) == 0) {
     Lost(ErrorMessage(), false);
     return;
   }
   // The server may have been waiting for us to read before taking more.
   if (flush_pending_ && !Flush()) return;
-  ProcessResults();
+  ReadResults();
   if (state_ == State::kReady) WaitRead();
 }
 
 void PostgresConnection::OnWritable() {
   if (state_ == State::kConnecting) {
-    poll_ = PQconnectPoll(pg_);
+    poll_ = pq_->PQconnectPoll(pg_);
     PollConnect();
   } else if (state_ == State::kReady) {
     Flush();
   }
 }
 
-// --- Queries ----------------------------------------------------------------
+// --- Moving the pipeline's queries -----------------------------------------
 
-void PostgresConnection::Send(Pending pending) {
-  // One sync point per query: its own implicit transaction, and an error
-  // aborts nothing else.
-  bool ok = Dispatch(pending) && (!options_.pipeline || PQpipelineSync(pg_));
-  pending.deadline = Clock::now() + options_.operation_timeout;
-  // Counted as sent even when libpq failed: part of it may be on the wire.
-  sent_.push_back(std::move(pending));
-  if (!ok) {
-    Lost(ErrorMessage(), false);
-    return;
+void PostgresConnection::SendHeld() {
+  bool sent = false;
+  while (state_ == State::kReady && pipeline_.CanSend()) {
+    sent = true;
+    if (!pipeline_.SendNext(pg_)) {
+      Lost(ErrorMessage(), false);
+      return;
+    }
   }
+  if (!sent) return;
   ArmOperationTimer();
   Flush();
 }
 
-bool PostgresConnection::Dispatch(Pending& pending) {
-  const PostgresQuery& query = pending.query;
-  std::vector<const char*> params(query.params.size());
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    params[i] = query.params[i].c_str();
-  }
-  int n = static_cast<int>(params.size());
-  if (query.script) return PQsendQuery(pg_, query.sql.c_str()) == 1;
-  if (query.statement < 0 || !options_.pipeline) {
-    const char* sql = query.statement < 0
-                          ? query.sql.c_str()
-                          : options_.statements[query.statement].sql;
-    return PQsendQueryParams(pg_, sql, n, nullptr, params.data(), nullptr,
-                             nullptr, 0) == 1;
-  }
-  const PostgresStatement& statement = options_.statements[query.statement];
-  switch (prepared_[query.statement]) {
-    case Prepared::kYes:
-      return PQsendQueryPrepared(pg_, statement.name, n, params.data(), nullptr,
-                                 nullptr, 0) == 1;
-    case Prepared::kPreparing:
-      // Its Prepare is not answered yet, and might fail: run it unnamed.
-      return PQsendQueryParams(pg_, statement.sql, n, nullptr, params.data(),
-                               nullptr, nullptr, 0) == 1;
-    case Prepared::kNo:
-      break;
-  }
-  prepared_[query.statement] = Prepared::kPreparing;
-  pending.prepares = true;
-  return PQsendPrepare(pg_, statement.name, statement.sql, n, nullptr) == 1 &&
-         PQsendQueryPrepared(pg_, statement.name, n, params.data(), nullptr,
-                             nullptr, 0) == 1;
-}
-
 bool PostgresConnection::Flush() {
-  int result = PQflush(pg_);
+  int result = pq_->PQflush(pg_);
   if (result < 0) {
     Lost(ErrorMessage(), false);
     return false;
@@ -508,63 +449,27 @@ bool PostgresConnection::Flush() {
   return true;
 }
 
-void PostgresConnection::ProcessResults() {
-  bool after_null = false;
-  while (state_ == State::kReady && !sent_.empty() && !PQisBusy(pg_)) {
-    PgResult result(PQgetResult(pg_));
-    if (!result) {
-      if (!options_.pipeline) {
-        Complete();  // a query's results end with a null
-      } else if (after_null) {
-        // Two nulls in a row: libpq has nothing queued that we wait for.
-        Lost("pipeline out of step", false);
-      }
-      after_null = true;
-      continue;
+void PostgresConnection::ReadResults() {
+  while (state_ == State::kReady) {
+    PostgresPipeline::Step step = pipeline_.Next(pg_);
+    if (!step.broken.empty()) {
+      Lost(OneLine(std::move(step.broken)), false);
+      return;
     }
-    after_null = false;
-    if (PQresultStatus(result.get()) == PGRES_PIPELINE_SYNC) {
-      Complete();  // in a pipeline, a query's results end with its sync
-    } else {
-      TakeResult(sent_.front(), std::move(result));
-    }
-  }
-}
-
-void PostgresConnection::TakeResult(Pending& pending, PgResult result) {
-  bool error = IsError(result.get());
-  if (pending.prepares && ++pending.results == 1) {
-    prepared_[pending.query.statement] = error ? Prepared::kNo : Prepared::kYes;
-  }
-  if (pending.failed) return;  // the first error is the one that matters
-  pending.failed = error;
-  pending.result = std::move(result);
-}
-
-void PostgresConnection::Complete() {
-  Pending& front = sent_.front();
-  if (front.failed && EndsSession(front.result.get())) {
-    Lost(OneLine(PQresultErrorMessage(front.result.get())), false);
-    return;
-  }
-  Pending done = std::move(front);
-  sent_.pop_front();
-  ArmOperationTimer();
-  Deliver(done.done, done.result ? Result<PgResult>(std::move(done.result))
-                                 : Status::Internal("postgres: no result"));
-  if (!options_.pipeline && state_ == State::kReady && sent_.empty() &&
-      !unsent_.empty()) {
-    Pending next = std::move(unsent_.front());
-    unsent_.pop_front();
-    Send(std::move(next));
+    if (!step.answered) return;
+    ArmOperationTimer();
+    Call& call = *step.answered;
+    Deliver(call.done, call.result ? Result<PgResult>(std::move(call.result))
+                                   : Status::Internal("postgres: no result"));
+    SendHeld();  // without a pipeline, the next query's turn
   }
 }
 
 void PostgresConnection::ArmOperationTimer() {
-  if (operation_timer_armed_ || sent_.empty()) return;
+  if (operation_timer_armed_ || !pipeline_.in_flight()) return;
   operation_timer_armed_ = true;
   // Deadlines grow along the queue: one timer, for the oldest, is enough.
-  operation_timer_->expires_at(sent_.front().deadline);
+  operation_timer_->expires_at(pipeline_.oldest_deadline());
   operation_timer_->async_wait(
       [self = shared_from_this(),
        generation = generation_](const error_code& ec) {
@@ -576,8 +481,8 @@ void PostgresConnection::ArmOperationTimer() {
 }
 
 void PostgresConnection::OnOperationTimer() {
-  if (state_ != State::kReady || sent_.empty()) return;
-  if (sent_.front().deadline > Clock::now()) {
+  if (state_ != State::kReady || !pipeline_.in_flight()) return;
+  if (pipeline_.oldest_deadline() > PostgresPipeline::Clock::now()) {
     ArmOperationTimer();
     return;
   }
@@ -594,18 +499,16 @@ void PostgresConnection::Lost(const std::string& reason, bool timed_out) {
   state_ = State::kBackingOff;
   first_attempt_done_ = true;
   last_error_ = why;
-  std::deque<Pending> sent = std::move(sent_);
-  std::deque<Pending> unsent = std::move(unsent_);
-  sent_.clear();
-  unsent_.clear();
+  std::deque<Call> sent = pipeline_.TakeSent();
+  std::deque<Call> held = pipeline_.TakeHeld();
   log_.Log(options_.log_transitions ? LogLevel::kWarn : LogLevel::kDebug,
            "store connection lost",
            {{"store", kStore}, {"loop", loop_}, {"error", why}});
   ScheduleReconnect();
   // Callbacks last: one may call Submit, which now fails at once.
   bool first = true;
-  for (Pending& pending : sent) {
-    Deliver(pending.done,
+  for (Call& call : sent) {
+    Deliver(call.done,
             timed_out && first
                 ? Status::Timeout("postgres: " + why)
                 : Status::Ambiguous(
@@ -614,8 +517,8 @@ void PostgresConnection::Lost(const std::string& reason, bool timed_out) {
                       why));
     first = false;
   }
-  for (Pending& pending : unsent) {
-    Deliver(pending.done, Status::Unavailable("postgres unavailable: " + why));
+  for (Call& call : held) {
+    Deliver(call.done, Status::Unavailable("postgres unavailable: " + why));
   }
 }
 
@@ -628,11 +531,11 @@ void PostgresConnection::Teardown() {
   operation_timer_armed_ = false;
   flush_pending_ = false;
   if (pg_ != nullptr) {
-    PQfinish(pg_);
+    pq_->PQfinish(pg_);
     pg_ = nullptr;
   }
   ready_.store(false, std::memory_order_release);
-  prepared_.assign(prepared_.size(), Prepared::kNo);
+  pipeline_.Reset();
 }
 
 void PostgresConnection::Deliver(Callback& done, Result<PgResult> result) {
@@ -649,7 +552,7 @@ void PostgresConnection::Deliver(Callback& done, Result<PgResult> result) {
 
 std::string PostgresConnection::ErrorMessage() const {
   return pg_ == nullptr ? std::string("not connected")
-                        : OneLine(PQerrorMessage(pg_));
+                        : OneLine(pq_->PQerrorMessage(pg_));
 }
 
 std::string PostgresConnection::Scrub(std::string text) const {

@@ -1,24 +1,21 @@
 #pragma once
-// PostgresConnection: one libpq connection driven by one event loop.
+// PostgresConnection: one libpq connection driven by one event loop:
+// getting it, watching its socket, losing it and getting it back.
 //
 // libpq's asynchronous API does the protocol; the loop does the waiting: the
 // connection watches a dup() of libpq's socket with Asio (so that Asio never
 // closes libpq's descriptor) and calls PQconnectPoll, PQflush and
 // PQconsumeInput when it is ready. Nothing here blocks the loop: host names
-// are resolved by Asio's resolver, not by libpq.
-//
-// In pipeline mode (libpq 14+) every query is sent at once, followed by its
-// own sync point, so the answers of many queries share round trips while an
-// error in one does not abort the others; each query is its own implicit
-// transaction. Statements named in the options are prepared on first use.
-// Without pipeline mode one query is in flight at a time and a query may be a
-// script of several statements (the migrate task needs that).
+// are resolved by Asio's resolver, not by libpq. The queries themselves,
+// pipelined or one at a time, are kept by its PostgresPipeline.
 //
 // Failures: a query not yet sent when the connection fails gets kUnavailable;
 // one sent and not answered when it broke gets kAmbiguous (never resent);
 // the oldest one unanswered after the operation timeout gets kTimeout and
 // the connection is dropped (PQcancel would block the loop). The connection
-// then reconnects by itself with jittered exponential backoff.
+// then reconnects by itself with jittered exponential backoff. Without
+// libpq (not loadable: see libpq_library.hpp) every attempt fails at once
+// with the loader's message, as if the server could not be reached.
 //
 // Threading: Start, Submit and the callbacks run on the connection's loop;
 // ready() is read from any thread; Close() runs on the loop or once the loop
@@ -34,41 +31,19 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
-#include <deque>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
-#include <vector>
 
 #include "backing/backoff.hpp"
+#include "backing/postgres/libpq_library.hpp"
+#include "backing/postgres/postgres_pipeline.hpp"
 #include "twelve/log.hpp"
 #include "twelve/status.hpp"
 #include "twelve/store_url.hpp"
 
 namespace twelve::backing {
-
-struct PgResultDeleter {
-  void operator()(PGresult* result) const { PQclear(result); }
-};
-using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
-
-// A statement the connection prepares on first use (pipeline mode only).
-struct PostgresStatement {
-  const char* name;
-  const char* sql;
-};
-
-struct PostgresQuery {
-  // An index into PostgresConnection::Options::statements, or -1 for `sql`.
-  int statement = -1;
-  std::string sql;
-  std::vector<std::string> params;  // text parameters $1, $2, ...
-  // Several statements without parameters (simple protocol). Not allowed in
-  // pipeline mode.
-  bool script = false;
-};
 
 class PostgresConnection
     : public std::enable_shared_from_this<PostgresConnection> {
@@ -87,13 +62,12 @@ class PostgresConnection
     bool log_transitions = true;
     std::span<const PostgresStatement> statements;
   };
-  // The query's last result, or why there is none. A query the server
-  // answered with an error yields that error as a PGresult (check its
-  // status) unless the error means the connection is going away.
-  using Callback = std::function<void(Result<PgResult>)>;
+  using Callback = PostgresPipeline::Callback;
 
-  PostgresConnection(boost::asio::io_context& io, const StoreUrl& url,
-                     const Options& options, const Logger& log, int loop);
+  // `libpq` is the process's libpq, or why it could not be loaded.
+  PostgresConnection(boost::asio::io_context& io, Result<const Libpq*> libpq,
+                     const StoreUrl& url, const Options& options,
+                     const Logger& log, int loop);
   ~PostgresConnection();
   PostgresConnection(const PostgresConnection&) = delete;
   PostgresConnection& operator=(const PostgresConnection&) = delete;
@@ -112,17 +86,7 @@ class PostgresConnection
 
  private:
   enum class State { kIdle, kConnecting, kReady, kBackingOff, kClosed };
-  enum class Prepared { kNo, kPreparing, kYes };
-  struct Pending {
-    PostgresQuery query;
-    Callback done;
-    std::chrono::steady_clock::time_point deadline;
-    bool prepares = false;  // a Prepare of query.statement precedes it
-    int results = 0;
-    bool failed = false;
-    PgResult result;  // the first error, else the last result
-  };
-  using Clock = std::chrono::steady_clock;
+  using Call = PostgresPipeline::Call;
 
   // Connecting.
   void BeginAttempt();
@@ -141,13 +105,10 @@ class PostgresConnection
   void OnSocketError(const boost::system::error_code& ec);
   void OnReadable();
   void OnWritable();
-  // Queries.
-  void Send(Pending pending);
-  bool Dispatch(Pending& pending);
+  // Moving the pipeline's queries.
+  void SendHeld();
   bool Flush();
-  void ProcessResults();
-  void TakeResult(Pending& pending, PgResult result);
-  void Complete();
+  void ReadResults();
   void ArmOperationTimer();
   void OnOperationTimer();
   // Failing.
@@ -161,6 +122,8 @@ class PostgresConnection
   void Guarded(F&& body);
 
   boost::asio::io_context& io_;
+  Result<const Libpq*> libpq_;
+  const Libpq* pq_;  // null when libpq could not be loaded
   StoreUrl url_;
   Options options_;
   const Logger& log_;
@@ -191,9 +154,7 @@ class PostgresConnection
   std::optional<boost::asio::steady_timer> operation_timer_;
   bool operation_timer_armed_ = false;
 
-  std::vector<Prepared> prepared_;
-  std::deque<Pending> unsent_;  // before the first connection; non-pipelined
-  std::deque<Pending> sent_;    // in flight, oldest first
+  PostgresPipeline pipeline_;
 };
 
 }  // namespace twelve::backing

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <utility>
 
+#include "backing/postgres/libpq_library.hpp"
 #include "backing/postgres/postgres_connection.hpp"
 #include "event_loops.hpp"
 
@@ -44,18 +45,19 @@ std::string OneLine(const char* text) {
 }
 
 // OK when the server answered without error.
-Status ServerStatus(const PGresult* result) {
-  ExecStatusType status = PQresultStatus(result);
+Status ServerStatus(const Libpq& pq, const PGresult* result) {
+  ExecStatusType status = pq.PQresultStatus(result);
   if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK ||
       status == PGRES_EMPTY_QUERY) {
     return {};
   }
-  return Status::Internal("postgres: " + OneLine(PQresultErrorMessage(result)));
+  return Status::Internal("postgres: " +
+                          OneLine(pq.PQresultErrorMessage(result)));
 }
 
-Status CounterStatus(const PGresult* result) {
-  Status status = ServerStatus(result);
-  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+Status CounterStatus(const Libpq& pq, const PGresult* result) {
+  Status status = ServerStatus(pq, result);
+  const char* state = pq.PQresultErrorField(result, PG_DIAG_SQLSTATE);
   if (!status.ok() && state != nullptr && std::strcmp(state, "42P01") == 0) {
     return Status::Internal(
         "postgres: the counters table does not exist; run the migrate task "
@@ -64,14 +66,20 @@ Status CounterStatus(const PGresult* result) {
   return status;
 }
 
+// The libpq a result came from: an answer exists only where libpq loaded.
+const Libpq& LibpqOf(const PgResult& result) {
+  return *result.get_deleter().pq;
+}
+
 // The first column of the first row as a number; `absent` when no row.
 Result<std::int64_t> ToValue(Result<PgResult> answer, std::int64_t absent) {
   if (!answer.ok()) return answer.status();
+  const Libpq& pq = LibpqOf(*answer);
   const PGresult* result = answer->get();
-  if (Status status = CounterStatus(result); !status.ok()) return status;
-  if (PQntuples(result) == 0) return absent;
-  const char* text = PQgetvalue(result, 0, 0);
-  const char* end = text + PQgetlength(result, 0, 0);
+  if (Status status = CounterStatus(pq, result); !status.ok()) return status;
+  if (pq.PQntuples(result) == 0) return absent;
+  const char* text = pq.PQgetvalue(result, 0, 0);
+  const char* end = text + pq.PQgetlength(result, 0, 0);
   std::int64_t value = 0;
   auto [at, ec] = std::from_chars(text, end, value);
   if (ec != std::errc() || at != end) {
@@ -113,26 +121,29 @@ class Migrator : public std::enable_shared_from_this<Migrator> {
                 "); CREATE TABLE IF NOT EXISTS schema_migrations ("
                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
                 "applied_at TIMESTAMPTZ NOT NULL DEFAULT now()); COMMIT"),
-         &Migrator::ApplyNext);
+         &Migrator::OnTableReady);
   }
 
  private:
-  using Next = void (Migrator::*)(const PGresult*);
+  using Next = void (Migrator::*)(const PgResult&);
 
   void Step(PostgresQuery query, Next next) {
     connection_->Submit(std::move(query), [self = shared_from_this(),
                                            next](Result<PgResult> answer) {
-      Status status =
-          answer.ok() ? ServerStatus(answer->get()) : answer.status();
+      Status status = answer.ok()
+                          ? ServerStatus(LibpqOf(*answer), answer->get())
+                          : answer.status();
       if (!status.ok()) {
         self->Finish(std::move(status));
         return;
       }
-      ((*self).*next)(answer->get());
+      ((*self).*next)(*answer);
     });
   }
 
-  void ApplyNext(const PGresult* = nullptr) {
+  void OnTableReady(const PgResult&) { ApplyNext(); }
+
+  void ApplyNext() {
     if (next_ == migrations_.size()) {
       Finish(Status::Ok());
       return;
@@ -146,15 +157,15 @@ class Migrator : public std::enable_shared_from_this<Migrator> {
          &Migrator::OnLocked);
   }
 
-  void OnLocked(const PGresult* applied) {
-    if (PQntuples(applied) > 0) {
+  void OnLocked(const PgResult& applied) {
+    if (LibpqOf(applied).PQntuples(applied.get()) > 0) {
       Step(Script("COMMIT"), &Migrator::OnSkipped);
       return;
     }
     Step(Script(migrations_[next_].sql), &Migrator::OnApplied);
   }
 
-  void OnApplied(const PGresult*) {
+  void OnApplied(const PgResult&) {
     const Migration& migration = migrations_[next_];
     PostgresQuery record;
     record.sql =
@@ -163,16 +174,16 @@ class Migrator : public std::enable_shared_from_this<Migrator> {
     Step(std::move(record), &Migrator::OnRecorded);
   }
 
-  void OnRecorded(const PGresult*) {
+  void OnRecorded(const PgResult&) {
     Step(Script("COMMIT"), &Migrator::OnCommitted);
   }
 
-  void OnSkipped(const PGresult*) {
+  void OnSkipped(const PgResult&) {
     ++next_;
     ApplyNext();
   }
 
-  void OnCommitted(const PGresult*) {
+  void OnCommitted(const PgResult&) {
     const Migration& migration = migrations_[next_];
     log_.Info("migration applied", {{"store", "postgres"},
                                     {"version", migration.version},
@@ -208,7 +219,11 @@ class PostgresCounterStore final : public CounterStore {
  public:
   PostgresCounterStore(const StoreUrl& url, const StoreOptions& options,
                        EventLoops& loops, const Logger& log)
-      : url_(url), options_(options), loops_(loops), log_(log) {
+      : libpq_(ProcessLibpq()),
+        url_(url),
+        options_(options),
+        loops_(loops),
+        log_(log) {
     PostgresConnection::Options connection;
     connection.connect_timeout = options.connect_timeout;
     connection.operation_timeout = options.operation_timeout;
@@ -217,7 +232,7 @@ class PostgresCounterStore final : public CounterStore {
     connection.statements = kStatements;
     for (std::size_t i = 0; i < loops.size(); ++i) {
       auto c = std::make_shared<PostgresConnection>(
-          loops.context(i), url, connection, log, static_cast<int>(i));
+          loops.context(i), libpq_, url, connection, log, static_cast<int>(i));
       connections_.push_back(c);
       asio::post(loops.context(i), [c] { c->Start(); });
     }
@@ -321,14 +336,17 @@ class PostgresCounterStore final : public CounterStore {
     options.pipeline = false;
     options.reconnect = false;
     options.log_transitions = false;
-    auto connection =
-        std::make_shared<PostgresConnection>(io, url_, options, log_, loop);
+    auto connection = std::make_shared<PostgresConnection>(io, libpq_, url_,
+                                                           options, log_, loop);
     std::lock_guard lock(mutex_);
     std::erase_if(one_offs_, [](const auto& weak) { return weak.expired(); });
     one_offs_.push_back(connection);
     return connection;
   }
 
+  // Loaded when the first PostgreSQL store opens; a failure to load fails
+  // every connection attempt with its message.
+  Result<const Libpq*> libpq_;
   StoreUrl url_;
   StoreOptions options_;
   EventLoops& loops_;

@@ -2,7 +2,11 @@
 // The PostgreSQL driver of CounterStore.
 //
 // One pipelined libpq connection per event loop (see PostgresConnection);
-// a call uses the connection of the loop it is made on. Counters live in
+// a call uses the connection of the loop it is made on. libpq itself is
+// loaded when the first PostgreSQL store is opened (libpq_library.hpp); if
+// it cannot be, the store opens anyway and behaves as one whose server
+// cannot be reached: never ready, every call kUnavailable with the loader's
+// message (which says what to install). Counters live in
 //   counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)
 // which the migrate task creates; a missing table is kInternal with a hint
 // to run it. Add is one upsert ... RETURNING, so concurrent processes count
