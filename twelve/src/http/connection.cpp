@@ -70,6 +70,7 @@ bool Connection::Idle() const {
 // Reads until the socket is drained (the reactor is edge-triggered), a read
 // comes back short, or the connection has to wait for its answers.
 void Connection::ReadLoop() {
+  if (wait_armed_) return;  // the pending wait reads when data comes
   in_read_loop_ = true;
   while (lingering_ ? !closed_ : CanRead()) {
     const bool own = !partial_.empty();
@@ -113,8 +114,10 @@ void Connection::WaitReadable() {
   } else {
     deadline_ = Clock::now() + state_.config.idle_timeout;
   }
+  wait_armed_ = true;
   socket_.async_wait(asio::socket_base::wait_read,
                      [self = shared_from_this()](const error_code& ec) {
+                       self->wait_armed_ = false;
                        if (ec || self->closed_) return;
                        self->ReadLoop();
                      });
@@ -297,13 +300,23 @@ void Connection::Complete(std::uint64_t id, Response response) {
   pending_[index].done = true;
   pending_[index].response = std::move(response);
   EmitReadySlots();
-  if (!processing_) {
+  if (processing_) return;  // Consume() sends what it answered
+  if (pending_.empty()) {
+    // The last answer awaited: send it now, and read again on a fresh
+    // stack (the caller may be a store client delivering a batch).
     Flush();
-    // Continue on a fresh stack: the caller may be a store client in the
-    // middle of delivering a batch of replies.
     if (CanRead()) {
       asio::post(worker_.io(), [self = shared_from_this()] { self->Resume(); });
     }
+  } else if (!flush_posted_) {
+    // More answers are awaited, most likely in the same batch of replies:
+    // send at the end of this loop turn, all of them in one write.
+    flush_posted_ = true;
+    asio::post(worker_.io(), [self = shared_from_this()] {
+      self->flush_posted_ = false;
+      self->Flush();
+      self->Resume();
+    });
   }
 }
 

@@ -10,7 +10,8 @@
 //
 // Asynchronous handlers answer later through a Responder; their responses
 // wait in `pending_` and go out in request order. While any are pending the
-// connection stops reading, which bounds the pipeline.
+// connection stops reading, which bounds the pipeline. Answers that arrive
+// in one loop turn (a store's batch of replies) go out in one write.
 //
 // Deadlines are checked by the worker's sweep, not by a timer per read.
 
@@ -116,10 +117,12 @@ class Connection final : public detail::ResponseSink,
 
   std::string out_;
   bool writing_ = false;
+  bool flush_posted_ = false;  // answers wait for a posted Flush()
 
   Clock::time_point deadline_ = Clock::time_point::max();
   std::uint64_t close_after_id_ = UINT64_MAX;
   bool in_read_loop_ = false;
+  bool wait_armed_ = false;  // a readiness wait is pending
   bool processing_ = false;
   bool stop_parsing_ = false;
   bool close_after_write_ = false;
