@@ -68,16 +68,11 @@ int Healthcheck(const SettingsTable& table) {
 int RunTask(const Task& task, const SettingsTable& table) {
   std::signal(SIGPIPE, SIG_IGN);
   StdoutSink sink;
-  auto parsed = table.Parse(Environment::FromProcess());
-  if (auto* errors = std::get_if<std::vector<SettingError>>(&parsed)) {
-    ReportSettingErrors(sink, *errors);
-    return kExitConfig;
-  }
-  const Settings& settings = std::get<Settings>(parsed);
-  const KitConfig config = KitConfigFrom(settings);
-  Logger log(sink, config.log.level, config.log.format);
+  const std::optional<LoadedConfig> loaded = LoadConfigOrReport(table, sink);
+  if (!loaded) return kExitConfig;
+  Logger log(sink, loaded->kit.log.level, loaded->kit.log.format);
   auto started = std::chrono::steady_clock::now();
-  int code = task.run(TaskContext{settings, config, log});
+  int code = task.run(TaskContext{loaded->settings, loaded->kit, log});
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   log.Log(code == kExitOk ? LogLevel::kInfo : LogLevel::kError, "task finished",

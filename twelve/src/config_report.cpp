@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <utility>
+#include <variant>
 
 #include "twelve/build_info.hpp"
 
@@ -22,6 +24,18 @@ void ReportSettingErrors(LogSink& sink,
             {{"errors", static_cast<unsigned long>(errors.size())},
              {"exit_code", 78}});
   sink.Flush();
+}
+
+std::optional<LoadedConfig> LoadConfigOrReport(const SettingsTable& table,
+                                               LogSink& sink) {
+  auto parsed = table.Parse(Environment::FromProcess());
+  if (auto* errors = std::get_if<std::vector<SettingError>>(&parsed)) {
+    ReportSettingErrors(sink, *errors);
+    return std::nullopt;
+  }
+  Settings& settings = std::get<Settings>(parsed);
+  KitConfig kit = KitConfigFrom(settings);
+  return LoadedConfig{std::move(settings), std::move(kit)};
 }
 
 void LogStarting(const Logger& log, const std::string& app_name,

@@ -3,10 +3,12 @@
 // errors that stop a process with exit code 78. Secrets are already masked
 // by Settings::Effective() and SettingError.
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "twelve/config.hpp"
 #include "twelve/log.hpp"
 #include "twelve/settings.hpp"
 
@@ -16,6 +18,18 @@ namespace twelve {
 // plain words on stderr, for whoever reads either.
 void ReportSettingErrors(LogSink& sink,
                          const std::vector<SettingError>& errors);
+
+// The process's environment, parsed and checked: what `serve` and every task
+// start from.
+struct LoadedConfig {
+  Settings settings;
+  KitConfig kit;
+};
+
+// Parses the environment with `table`. On errors, reports them all to `sink`
+// (ReportSettingErrors) and returns nullopt: the caller exits 78.
+std::optional<LoadedConfig> LoadConfigOrReport(const SettingsTable& table,
+                                               LogSink& sink);
 
 // The "starting" event: app, version, commit, pid and every setting.
 void LogStarting(const Logger& log, const std::string& app_name,

@@ -112,13 +112,11 @@ int RunServe(const ServeOptions& options) {
   // handled where they happen.
   std::signal(SIGPIPE, SIG_IGN);
   StdoutSink sink;
-  auto parsed = options.table->Parse(Environment::FromProcess());
-  if (auto* errors = std::get_if<std::vector<SettingError>>(&parsed)) {
-    ReportSettingErrors(sink, *errors);
-    return kExitConfig;
-  }
-  const Settings& settings = std::get<Settings>(parsed);
-  const KitConfig config = KitConfigFrom(settings);
+  const std::optional<LoadedConfig> loaded =
+      LoadConfigOrReport(*options.table, sink);
+  if (!loaded) return kExitConfig;
+  const Settings& settings = loaded->settings;
+  const KitConfig& config = loaded->kit;
   Logger log(sink, config.log.level, config.log.format);
   LogStarting(log, options.app_name, settings);
 
