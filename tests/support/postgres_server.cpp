@@ -40,9 +40,9 @@
 #include <random>
 #include <sstream>
 
-extern char** environ;
+#include "tests/support/server_environment.hpp"
 
-namespace twelve::testing {
+namespace twelve::test_support {
 namespace {
 
 constexpr const char* kBin = "/usr/lib/postgresql/15/bin/";
@@ -255,7 +255,8 @@ int PostgresServer::Run(std::vector<std::string> argv) const {
   // The postgres user cannot enter root's working directory.
   posix_spawn_file_actions_addchdir_np(&actions, dir_.c_str());
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(),
+                        ServerEnvironment(dir_).envp());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return -1;
   int status = 0;
@@ -278,4 +279,4 @@ std::vector<int> PostgresServer::ServerPids() const {
   return pids;
 }
 
-}  // namespace twelve::testing
+}  // namespace twelve::test_support

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace twelve::testing {
+namespace twelve::test_support {
 
 class PostgresServer {
  public:
@@ -67,4 +67,4 @@ class PostgresServer {
   std::string error_;
 };
 
-}  // namespace twelve::testing
+}  // namespace twelve::test_support

@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
+#include "tests/support/server_environment.hpp"
 
 namespace twelve::test_support {
 namespace {
@@ -118,8 +118,9 @@ void RedisServer::Start() {
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   // posix_spawn, not fork: the test process has threads.
+  const ServerEnvironment environment(dir_);
   if (::posix_spawnp(&pid_, "redis-server", nullptr, nullptr, argv.data(),
-                     environ) != 0) {
+                     environment.envp()) != 0) {
     pid_ = -1;
     throw std::runtime_error("cannot run redis-server: is it installed?");
   }

@@ -34,7 +34,7 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-using twelve::testing::PostgresServer;
+using twelve::test_support::PostgresServer;
 
 constexpr const char* kDatabase = "twelve_test";
 constexpr const char* kCreateCounters =
