@@ -26,6 +26,7 @@
 #include "event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/postgres_server.hpp"
+#include "tests/support/running_loops.hpp"
 #include "twelve/log.hpp"
 #include "twelve/store_url.hpp"
 
@@ -43,40 +44,7 @@ constexpr const char* kCreateCounters =
 constexpr auto kNoAnswer = 30s;
 
 using test_support::CapturingSink;
-
-// I/O threads as the server runs them: one io_context and thread each.
-class LoopThreads {
- public:
-  explicit LoopThreads(int count) {
-    std::vector<asio::io_context*> raw;
-    for (int i = 0; i < count; ++i) {
-      contexts_.push_back(std::make_unique<asio::io_context>(1));
-      guards_.emplace_back(asio::make_work_guard(*contexts_.back()));
-      raw.push_back(contexts_.back().get());
-    }
-    loops_.emplace(raw);
-    for (auto& context : contexts_) {
-      threads_.emplace_back([c = context.get()] { c->run(); });
-    }
-  }
-  ~LoopThreads() { Stop(); }
-
-  void Stop() {
-    guards_.clear();
-    for (auto& context : contexts_) context->stop();
-    for (auto& thread : threads_) thread.join();
-    threads_.clear();
-  }
-  EventLoops& loops() { return *loops_; }
-  asio::io_context& context(int i) { return *contexts_.at(i); }
-
- private:
-  std::vector<std::unique_ptr<asio::io_context>> contexts_;
-  std::vector<asio::executor_work_guard<asio::io_context::executor_type>>
-      guards_;
-  std::optional<EventLoops> loops_;
-  std::vector<std::thread> threads_;
-};
+using test_support::RunningLoops;
 
 // A TCP port that accepts connections and never answers.
 class SilentListener {
@@ -159,7 +127,7 @@ class PostgresCounterStoreTest : public ::testing::Test {
 
   CounterStore& Open(const std::string& url,
                      StoreOptions options = FastOptions(), int loops = 1) {
-    threads_ = std::make_unique<LoopThreads>(loops);
+    threads_ = std::make_unique<RunningLoops>(loops);
     Result<StoreUrl> parsed = ParseStoreUrl(url);
     EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
     store_ =
@@ -219,7 +187,7 @@ class PostgresCounterStoreTest : public ::testing::Test {
   PostgresServer* server_ = suite_server;
   CapturingSink sink_;
   Logger logger_{sink_, LogLevel::kDebug, LogFormat::kJson};
-  std::unique_ptr<LoopThreads> threads_;
+  std::unique_ptr<RunningLoops> threads_;
   std::unique_ptr<CounterStore> store_;
 };
 

@@ -21,6 +21,7 @@
 #include "event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/redis_server.hpp"
+#include "tests/support/running_loops.hpp"
 
 namespace twelve::backing {
 namespace {
@@ -32,54 +33,7 @@ using test_support::RedisServer;
 constexpr auto kWait = std::chrono::seconds(20);
 
 using test_support::CapturingSink;
-
-// I/O threads as the server runs them: one io_context and thread each.
-class RunningLoops {
- public:
-  explicit RunningLoops(std::size_t count) {
-    std::vector<asio::io_context*> raw;
-    for (std::size_t i = 0; i < count; ++i) {
-      contexts_.push_back(std::make_unique<asio::io_context>(1));
-      raw.push_back(contexts_.back().get());
-    }
-    loops_ = std::make_unique<EventLoops>(raw);
-    Run();
-  }
-  ~RunningLoops() { Stop(); }
-
-  EventLoops& loops() { return *loops_; }
-  void Post(std::size_t loop, std::function<void()> fn) {
-    asio::post(*contexts_.at(loop), std::move(fn));
-  }
-  // Waits until loop `loop` has run what was posted to it so far (but not
-  // what that posted in turn).
-  void Sync(std::size_t loop) {
-    std::promise<void> done;
-    Post(loop, [&done] { done.set_value(); });
-    done.get_future().wait();
-  }
-  void Stop() {
-    guards_.clear();
-    for (auto& context : contexts_) context->stop();
-    for (auto& thread : threads_) thread.join();
-    threads_.clear();
-  }
-  // After Stop(): runs the same io_contexts again.
-  void Run() {
-    for (auto& context : contexts_) {
-      context->restart();
-      guards_.emplace_back(asio::make_work_guard(*context));
-      threads_.emplace_back([&context] { context->run(); });
-    }
-  }
-
- private:
-  std::vector<std::unique_ptr<asio::io_context>> contexts_;
-  std::vector<asio::executor_work_guard<asio::io_context::executor_type>>
-      guards_;
-  std::unique_ptr<EventLoops> loops_;
-  std::vector<std::thread> threads_;
-};
+using test_support::RunningLoops;
 
 bool WaitFor(const std::function<bool()>& condition) {
   const auto deadline = std::chrono::steady_clock::now() + kWait;

@@ -23,6 +23,7 @@
 
 #include "event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
+#include "tests/support/running_loops.hpp"
 #include "twelve/counter_store.hpp"
 #include "twelve/log.hpp"
 #include "twelve/store_url.hpp"
@@ -38,43 +39,8 @@ const Migration kCreateCounters{
     1, "create_counters",
     "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)"};
 
-// I/O threads as the server has them: one io_context and one thread each.
-class LoopThreads {
- public:
-  explicit LoopThreads(std::size_t count) {
-    std::vector<asio::io_context*> raw;
-    for (std::size_t i = 0; i < count; ++i) {
-      contexts_.push_back(std::make_unique<asio::io_context>());
-      guards_.emplace_back(contexts_.back()->get_executor());
-      raw.push_back(contexts_.back().get());
-    }
-    loops_ = std::make_unique<EventLoops>(raw);
-    for (auto& context : contexts_) {
-      threads_.emplace_back([c = context.get()] { c->run(); });
-    }
-  }
-  ~LoopThreads() { Stop(); }
-
-  EventLoops& loops() { return *loops_; }
-  void Post(std::size_t loop, std::function<void()> fn) {
-    asio::post(*contexts_.at(loop), std::move(fn));
-  }
-  void Stop() {
-    guards_.clear();
-    for (auto& context : contexts_) context->stop();
-    for (auto& thread : threads_) thread.join();
-    threads_.clear();
-  }
-
- private:
-  std::vector<std::unique_ptr<asio::io_context>> contexts_;
-  std::vector<asio::executor_work_guard<asio::io_context::executor_type>>
-      guards_;
-  std::unique_ptr<EventLoops> loops_;
-  std::vector<std::thread> threads_;
-};
-
 using test_support::CapturingSink;
+using test_support::RunningLoops;
 
 // Counts down to zero; waits with a limit so a lost callback fails the test
 // instead of hanging it.
@@ -199,7 +165,7 @@ class SqliteCounterStoreTest : public testing::Test {
   std::string path_;
   CapturingSink sink_;
   Logger log_{sink_, LogLevel::kDebug, LogFormat::kJson};
-  LoopThreads threads_{2};
+  RunningLoops threads_{2};
   std::vector<std::unique_ptr<CounterStore>> stores_;
 };
 
