@@ -25,6 +25,7 @@ constexpr std::string_view kRemoteKey = R"(,"remote":)";
 constexpr std::string_view kRequestIdKey = R"(,"request_id":)";
 constexpr std::string_view kLineEnd = "}\n";
 
+// Everything of a line but its strings and numbers, and the numbers' room.
 constexpr std::size_t kFixedBytes =
     kLineStart.size() + kTimestampWidth + kAfterTimestamp.size() +
     kPathKey.size() + kStatusKey.size() + kBytesKey.size() +
@@ -37,10 +38,10 @@ std::size_t AccessLineBound(const AccessEvent& event) {
          JsonStringBound(event.request_id);
 }
 
-char* PutAccessLine(char* p, std::chrono::system_clock::time_point now,
-                    const AccessEvent& event, std::int64_t duration_us) {
-  p = Put(p, kLineStart);
-  p = PutTimestamp(p, now, 6);
+// A line is written in three parts: the timestamp, the fields up to
+// duration_us (PutMiddle), and the fields after it (PutRest), so that the
+// two parts that need the clock can be written last.
+char* PutMiddle(char* p, const AccessEvent& event) {
   p = Put(p, kAfterTimestamp);
   p = PutJsonString(p, event.method);
   p = Put(p, kPathKey);
@@ -48,9 +49,10 @@ char* PutAccessLine(char* p, std::chrono::system_clock::time_point now,
   p = Put(p, kStatusKey);
   p = PutNumber(p, event.status);
   p = Put(p, kBytesKey);
-  p = PutNumber(p, event.bytes);
-  p = Put(p, kDurationKey);
-  p = PutNumber(p, duration_us);
+  return PutNumber(p, event.bytes);
+}
+
+char* PutRest(char* p, const AccessEvent& event) {
   p = Put(p, kRemoteKey);
   p = PutJsonString(p, event.remote);
   p = Put(p, kRequestIdKey);
@@ -58,16 +60,34 @@ char* PutAccessLine(char* p, std::chrono::system_clock::time_point now,
   return Put(p, kLineEnd);
 }
 
+char* PutLine(char* p, std::chrono::system_clock::time_point now,
+              std::string_view middle, std::int64_t duration_us,
+              std::string_view rest) {
+  p = Put(p, kLineStart);
+  p = PutTimestamp(p, now, 6);
+  p = Put(p, middle);
+  p = Put(p, kDurationKey);
+  p = PutNumber(p, duration_us);
+  return Put(p, rest);
+}
+
 }  // namespace
 
 void EncodeAccessLine(std::string& out,
                       std::chrono::system_clock::time_point now,
                       const AccessEvent& event, std::int64_t duration_us) {
+  std::string parts(AccessLineBound(event), '\0');
+  char* const middle = parts.data();
+  char* const rest = PutMiddle(middle, event);
+  const char* const end = PutRest(rest, event);
   const std::size_t old_size = out.size();
   out.resize(old_size + AccessLineBound(event));
-  char* const first = out.data() + old_size;
-  const char* const last = PutAccessLine(first, now, event, duration_us);
-  out.resize(old_size + static_cast<std::size_t>(last - first));
+  const char* const last =
+      PutLine(out.data() + old_size, now,
+              std::string_view(middle, static_cast<std::size_t>(rest - middle)),
+              duration_us,
+              std::string_view(rest, static_cast<std::size_t>(end - rest)));
+  out.resize(static_cast<std::size_t>(last - out.data()));
 }
 
 AccessLog::AccessLog(const Logger& log, bool enabled,
@@ -83,34 +103,87 @@ AccessLog::~AccessLog() { Publish(); }
 
 void AccessLog::Record(const AccessEvent& event, Clock::time_point began) {
   if (!enabled_) return;
-  const Clock::time_point now = Clock::now();
-  const std::int64_t duration_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(now - began)
-          .count();
   if (!json_) {
-    log_.Info("request", {{"method", event.method},
-                          {"path", event.path},
-                          {"status", event.status},
-                          {"bytes", event.bytes},
-                          {"duration_us", duration_us},
-                          {"remote", event.remote},
-                          {"request_id", event.request_id}});
+    const auto duration = Clock::now() - began;
+    log_.Info("request",
+              {{"method", event.method},
+               {"path", event.path},
+               {"status", event.status},
+               {"bytes", event.bytes},
+               {"duration_us",
+                std::chrono::duration_cast<std::chrono::microseconds>(duration)
+                    .count()},
+               {"remote", event.remote},
+               {"request_id", event.request_id}});
     return;
   }
-  // The buffer keeps its size and `used_` says how much holds lines, so an
-  // event costs no allocation and no zeroing.
+  // The held text's buffer keeps its size (held_used_ says how much holds
+  // text), so once warm an event costs no allocation and no zeroing.
   const std::size_t bound = AccessLineBound(event);
+  if (held_used_ + bound > held_text_.size()) {
+    held_text_.resize(std::max(held_used_ + bound, 2 * held_text_.size()));
+  }
+  char* const first = held_text_.data();
+  char* const middle_end = PutMiddle(first + held_used_, event);
+  char* const rest_end = PutRest(middle_end, event);
+  held_used_ = static_cast<std::size_t>(rest_end - first);
+  held_.push_back(
+      Held{began, static_cast<std::size_t>(middle_end - first), held_used_});
+  // Bounds what one connection's pass can hold (256 requests with long
+  // paths would otherwise be megabytes).
+  if (held_used_ >= kBatchBytes) Stamp();
+  SchedulePublish();
+}
+
+void AccessLog::Stamp() {
+  if (held_.empty()) return;
+  const Clock::time_point now = Clock::now();
+  const auto wall = WallTime(now);
+  std::size_t start = 0;
+  for (const Held& held : held_) {
+    const std::string_view middle(held_text_.data() + start,
+                                  held.middle_end - start);
+    const std::string_view rest(held_text_.data() + held.middle_end,
+                                held.rest_end - held.middle_end);
+    const std::int64_t duration_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - held.began)
+            .count();
+    char* const end =
+        PutLine(Reserve(kFixedBytes + middle.size() + rest.size()), wall,
+                middle, duration_us, rest);
+    used_ = static_cast<std::size_t>(end - batch_.data());
+    start = held.rest_end;
+  }
+  held_.clear();
+  held_used_ = 0;
+}
+
+// Room for one line at the end of the batch; a full batch goes to the sink
+// first, and a huge line gets a batch of its own size.
+char* AccessLog::Reserve(std::size_t bound) {
   if (used_ + bound > batch_.size()) {
-    Publish();
+    if (used_ != 0) {
+      log_.sink().Write(std::string_view(batch_.data(), used_));
+      used_ = 0;
+    }
     batch_.resize(std::max(kBatchBytes, bound));
   }
-  if (used_ == 0) boost::asio::post(io_, [this] { Publish(); });
-  char* const end =
-      PutAccessLine(batch_.data() + used_, WallTime(now), event, duration_us);
-  used_ = static_cast<std::size_t>(end - batch_.data());
+  return batch_.data() + used_;
+}
+
+// The lines reach the sink at the end of the loop turn: the handler posted
+// now runs after the handlers already queued (this turn's other sockets).
+void AccessLog::SchedulePublish() {
+  if (publish_posted_) return;
+  publish_posted_ = true;
+  boost::asio::post(io_, [this] {
+    publish_posted_ = false;
+    Publish();
+  });
 }
 
 void AccessLog::Publish() {
+  Stamp();
   if (used_ == 0) return;
   log_.sink().Write(std::string_view(batch_.data(), used_));
   used_ = 0;

@@ -9,9 +9,11 @@
 //
 // - the constant parts ("level":"info","msg":"request","method":...) are
 //   written as one piece, only the values are escaped;
-// - one steady-clock read per event gives the duration, and the wall-clock
-//   time as steady time plus an offset re-read by the worker's sweep, so a
-//   stepped wall clock shows in the log within a sweep interval;
+// - a connection's answers of one pass are stamped together when they are
+//   handed to the socket (Stamp(), from the connection's flush): one
+//   steady-clock read gives every duration (arrival to send) and the
+//   wall-clock time, as steady time plus an offset re-read by the worker's
+//   sweep, so a stepped wall clock shows in the log within a sweep interval;
 // - the events of one worker gather in a buffer handed to the sink in one
 //   Write at the end of the event-loop turn (a posted handler), or sooner
 //   when the buffer is large. Access events can therefore follow, by less
@@ -27,6 +29,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "twelve/log.hpp"
 
@@ -59,9 +62,13 @@ class AccessLog {
   AccessLog& operator=(const AccessLog&) = delete;
 
   bool enabled() const { return enabled_; }
-  // Logs one answered request that began at `began`.
+  // Logs one answered request that began at `began`. Its line is finished
+  // by the next Stamp() (or Publish()); the event's strings are copied.
   void Record(const AccessEvent& event, Clock::time_point began);
-  // Hands what has gathered to the sink.
+  // Finishes the lines recorded since the last Stamp() with one clock read:
+  // call it when the answers are handed to the socket.
+  void Stamp();
+  // Stamps, and hands what has gathered to the sink.
   void Publish();
   // Re-reads the wall clock's offset from the steady clock.
   void SyncWallClock();
@@ -73,8 +80,21 @@ class AccessLog {
   const bool enabled_;
   const bool json_;
   boost::asio::io_context& io_;
-  std::string batch_;  // its first used_ bytes are encoded lines
+  // Recorded, not yet stamped: each line's text but its time and duration.
+  struct Held {
+    Clock::time_point began;
+    std::size_t middle_end;  // in held_text_: the fields before duration_us
+    std::size_t rest_end;    // then the fields after it
+  };
+  char* Reserve(std::size_t bound);
+  void SchedulePublish();
+
+  std::string held_text_;  // its first held_used_ bytes are held lines
+  std::size_t held_used_ = 0;
+  std::vector<Held> held_;
+  std::string batch_;  // its first used_ bytes are finished lines
   std::size_t used_ = 0;
+  bool publish_posted_ = false;
   std::chrono::nanoseconds wall_offset_{};
 };
 

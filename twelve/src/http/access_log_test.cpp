@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "tests/support/capturing_sink.hpp"
@@ -161,6 +162,27 @@ TEST_F(AccessLogTest, MeasuresTheDurationAndStampsTheWallClock) {
   std::string expected = GenericLine(Typical(), 0, wall_before);
   EXPECT_EQ(std::string(line.at("ts").as_string()).substr(0, 16),
             std::string(Parse(expected).at("ts").as_string()).substr(0, 16));
+}
+
+TEST_F(AccessLogTest, StampsTheAnswersOfAPassTogether) {
+  const Logger log(sink_, LogLevel::kInfo, LogFormat::kJson);
+  AccessLog access(log, true, io_);
+  const auto began = now();
+  access.Record(Typical(), began - 10ms);
+  access.Record(Typical(), began - 2ms);
+  std::this_thread::sleep_for(3ms);
+  access.Stamp();  // the connection hands both answers to the socket
+  EXPECT_EQ(sink_.writes, 0) << "stamped lines still wait for the turn's end";
+  EndTurn();
+  const std::vector<std::string> lines = sink_.Lines();
+  ASSERT_EQ(lines.size(), 2u);
+  const boost::json::object first = Parse(lines[0]);
+  const boost::json::object second = Parse(lines[1]);
+  EXPECT_EQ(first.at("ts"), second.at("ts")) << "one clock read";
+  const std::int64_t first_us = first.at("duration_us").as_int64();
+  const std::int64_t second_us = second.at("duration_us").as_int64();
+  EXPECT_GE(second_us, 5000) << "measured up to the stamp, not the record";
+  EXPECT_NEAR(first_us - second_us, 8000, 1);
 }
 
 TEST_F(AccessLogTest, PublishesEarlyWhenTheBatchIsLargeAndLosesNothing) {

@@ -360,6 +360,7 @@ void Connection::Emit(std::uint64_t id, const Response& response,
 // Sends what is buffered with one write; only what the kernel did not take
 // is left for an asynchronous write.
 void Connection::Flush() {
+  worker_.access_log().Stamp();  // the answers leave now
   if (closed_ || writing_) return;
   if (out_.empty()) {
     OnFlushed();
