@@ -84,6 +84,7 @@ release: build ## Build, then pack dist/welcome-<version>-<commit>.tar.gz (facto
 	mkdir -p "$$stage/bin" dist; \
 	cp $(RELEASE_DIR)/welcome $(RELEASE_DIR)/hello "$$stage/bin/"; \
 	if [[ -f Procfile ]]; then cp Procfile "$$stage/"; fi; \
+	cp deps/runtime.txt "$$stage/runtime-packages.txt"; \
 	{ echo "# The build artifact: these binaries + the environment = a release."; \
 	  echo "name: welcome"; \
 	  echo "version: $$TWELVE_BUILD_VERSION"; \
@@ -91,6 +92,7 @@ release: build ## Build, then pack dist/welcome-<version>-<commit>.tar.gz (facto
 	  echo "build_time: $$TWELVE_BUILD_TIME"; \
 	  echo "compiler: $$TWELVE_BUILD_COMPILER"; \
 	  echo "build_type: $$TWELVE_BUILD_TYPE"; \
+	  echo "runtime_packages: $$(sed 's/#.*//' deps/runtime.txt | xargs)"; \
 	  echo "sha256:"; \
 	  (cd "$$stage" && sha256sum bin/*) | awk '{ printf "  %s: %s\n", $$2, $$1 }'; \
 	} > "$$stage/RELEASE"; \

@@ -30,6 +30,11 @@ def test_release_artifact_runs_outside_the_source_tree(tmp_path):
         digest = hashlib.sha256((app / "bin" / binary).read_bytes()).hexdigest()
         assert f"bin/{binary}: {digest}" in manifest, manifest
     assert (app / "Procfile").read_text().startswith("web: welcome serve")
+    # What the machine that runs it must have, said in the artifact itself.
+    packages = re.search(r"^runtime_packages: (.+)$", manifest, re.M)
+    assert packages, manifest
+    assert {"libc6", "libpq5"} <= set(packages.group(1).split()), manifest
+    assert "libpq5" in (app / "runtime-packages.txt").read_text()
 
     version = subprocess.run([str(app / "bin/welcome"), "version"],
                              cwd=tmp_path, env={}, capture_output=True,
