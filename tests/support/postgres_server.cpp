@@ -40,27 +40,13 @@
 #include <random>
 #include <sstream>
 
+#include "tests/support/free_port.hpp"
 #include "tests/support/server_environment.hpp"
 
 namespace twelve::test_support {
 namespace {
 
 constexpr const char* kBin = "/usr/lib/postgresql/15/bin/";
-
-std::uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof(addr);
-  std::uint16_t port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 std::string RandomPassword() {
   std::random_device random;
@@ -73,15 +59,6 @@ std::string OneLine(const char* text) {
   std::string line(text == nullptr ? "" : text);
   while (!line.empty() && line.back() == '\n') line.pop_back();
   return line;
-}
-
-// A blocking connection whose notices ("... does not exist, skipping") stay
-// off the test output.
-PGconn* Connect(const char* const* keys, const char* const* values) {
-  PGconn* conn = PQconnectdbParams(keys, values, 0);
-  PQsetNoticeProcessor(
-      conn, [](void*, const char*) {}, nullptr);
-  return conn;
 }
 
 // The parent pid in /proc/<pid>/stat ("pid (comm) state ppid ...").
@@ -183,16 +160,24 @@ std::string PostgresServer::UrlWithPassword(std::string_view database,
          "@127.0.0.1:" + std::to_string(port_) + "/" + std::string(database);
 }
 
-std::string PostgresServer::Exec(std::string_view database,
-                                 std::string_view sql) const {
-  std::string port = std::to_string(port_);
-  std::string db(database);
+PGconn* PostgresServer::ConnectTo(std::string_view database) const {
+  const std::string port = std::to_string(port_);
+  const std::string db(database);
   const char* keys[] = {
       "host", "port", "user", "password", "dbname", "connect_timeout", nullptr};
   const char* values[] = {
       "127.0.0.1", port.c_str(), user_.c_str(), password_.c_str(),
       db.c_str(),  "10",         nullptr};
-  PGconn* conn = Connect(keys, values);
+  PGconn* conn = PQconnectdbParams(keys, values, 0);
+  // Notices ("... does not exist, skipping") stay off the test output.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
+  return conn;
+}
+
+std::string PostgresServer::Exec(std::string_view database,
+                                 std::string_view sql) const {
+  PGconn* conn = ConnectTo(database);
   std::string error;
   if (PQstatus(conn) != CONNECTION_OK) {
     error = OneLine(PQerrorMessage(conn));
@@ -210,14 +195,7 @@ std::string PostgresServer::Exec(std::string_view database,
 
 std::optional<std::string> PostgresServer::QueryValue(
     std::string_view database, std::string_view sql) const {
-  std::string port = std::to_string(port_);
-  std::string db(database);
-  const char* keys[] = {
-      "host", "port", "user", "password", "dbname", "connect_timeout", nullptr};
-  const char* values[] = {
-      "127.0.0.1", port.c_str(), user_.c_str(), password_.c_str(),
-      db.c_str(),  "10",         nullptr};
-  PGconn* conn = Connect(keys, values);
+  PGconn* conn = ConnectTo(database);
   std::optional<std::string> value;
   if (PQstatus(conn) == CONNECTION_OK) {
     PGresult* result = PQexec(conn, std::string(sql).c_str());

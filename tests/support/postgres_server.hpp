@@ -6,6 +6,8 @@
 // Under root (as the tests run in CI) every server command runs as the
 // `postgres` system user, since PostgreSQL refuses to run as root.
 
+#include <libpq-fe.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,6 +57,8 @@ class PostgresServer {
   bool CreateDatabase(std::string_view name) const;
 
  private:
+  // A blocking connection to `database` as the superuser.
+  PGconn* ConnectTo(std::string_view database) const;
   int Run(std::vector<std::string> argv) const;
   std::vector<int> ServerPids() const;
 

@@ -73,6 +73,8 @@ char* PutLine(char* p, std::chrono::system_clock::time_point now,
 
 }  // namespace
 
+// Assembles the line exactly as Stamp() does (held parts, then PutLine), so
+// the test that compares it with the Logger's line covers the server's path.
 void EncodeAccessLine(std::string& out,
                       std::chrono::system_clock::time_point now,
                       const AccessEvent& event, std::int64_t duration_us) {

@@ -25,6 +25,7 @@
 
 #include "event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
+#include "tests/support/free_port.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/running_loops.hpp"
 #include "twelve/log.hpp"
@@ -44,6 +45,7 @@ constexpr const char* kCreateCounters =
 constexpr auto kNoAnswer = 30s;
 
 using test_support::CapturingSink;
+using test_support::FreePort;
 using test_support::RunningLoops;
 
 // A TCP port that accepts connections and never answers.
@@ -66,19 +68,6 @@ class SilentListener {
   int fd_;
   std::uint16_t port_ = 0;
 };
-
-// A loopback port nothing listens on (connecting is refused).
-std::uint16_t UnusedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof(addr);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size), 0);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 bool WaitUntil(const std::function<bool()>& condition,
                std::chrono::milliseconds limit = 20s) {
@@ -326,7 +315,7 @@ TEST_F(PostgresCounterStoreTest, PasswordNeverAppearsInLogs) {
 }
 
 TEST_F(PostgresCounterStoreTest, UnreachableServerFailsCallsAsUnavailable) {
-  CounterStore& store = Open(UrlAt(UnusedPort()));
+  CounterStore& store = Open(UrlAt(FreePort()));
   EXPECT_EQ(Add("visits", 1).status().code(), StatusCode::kUnavailable);
   EXPECT_FALSE(store.Ready());
 }
@@ -524,7 +513,7 @@ TEST_F(PostgresCounterStoreTest, ConcurrentMigratesApplyEachMigrationOnce) {
 }
 
 TEST_F(PostgresCounterStoreTest, MigrateWhileServerDownIsUnavailable) {
-  Open(UrlAt(UnusedPort()));
+  Open(UrlAt(FreePort()));
   EXPECT_EQ(Migrate({{1, "create_a", "CREATE TABLE a (x INT)"}}).code(),
             StatusCode::kUnavailable);
 }
