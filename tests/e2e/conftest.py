@@ -286,8 +286,9 @@ class Server:
         return problems
 
     # --- HTTP -------------------------------------------------------------
-    def connect(self, timeout=http_client.DEFAULT_TIMEOUT):
-        return http_client.Connection(self.port, host=self.host, timeout=timeout)
+    def connect(self, timeout=http_client.DEFAULT_TIMEOUT, receive_buffer=None):
+        return http_client.Connection(self.port, host=self.host, timeout=timeout,
+                                      receive_buffer=receive_buffer)
 
     def get(self, target="/", **kwargs):
         return http_client.get(self.port, target, host=self.host, **kwargs)

@@ -78,8 +78,18 @@ def build_request(method="GET", target="/", headers=None, body=b"",
 class Connection:
     """One client connection with its own read buffer."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT,
+                 receive_buffer=None):
+        """`receive_buffer`: SO_RCVBUF in bytes, set before connecting (so
+        that the window it implies is the one announced)."""
+        if receive_buffer is None:
+            self.sock = socket.create_connection((host, port), timeout=timeout)
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF,
+                                 receive_buffer)
+            self.sock.settimeout(timeout)
+            self.sock.connect((host, port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
         self.eof = False

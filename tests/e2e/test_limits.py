@@ -1,6 +1,8 @@
 """Every limit of the server is enforced: header size, body size, header and
 idle timeouts, the connection cap."""
 
+import socket
+import threading
 import time
 
 from expectations import assert_hello_root
@@ -97,6 +99,50 @@ def _refused_cleanly(server):
                                  "answered nor closed within 3s") from None
         assert r.status == 503, r
         return "503"
+
+
+# Answers to this many pipelined requests (8 MB) are more than the kernel
+# buffers hold between the server and a client that does not read (a 4 MiB
+# send buffer at most, and a small receive buffer), so the server's writes
+# come back short and wait for room.
+BACKLOGGED_REQUESTS = 60000
+
+
+def _send_pipelined_in_background(conn, count):
+    """Sends `count` requests, alternately for / and a missing path, from a
+    thread: the server stops reading while its answers wait for the client,
+    so a blocking send here could wait forever."""
+    batch = b"".join(build_request("GET", "/" if i % 2 == 0 else "/missing")
+                     for i in range(count))
+    sender = threading.Thread(target=conn.send, args=(batch,), daemon=True)
+    sender.start()
+    return sender
+
+
+def test_a_client_that_reads_slowly_gets_every_answer_in_order(start_server):
+    server = start_server("hello")
+    count = BACKLOGGED_REQUESTS
+    with server.connect(timeout=30, receive_buffer=16384) as conn:
+        sender = _send_pipelined_in_background(conn, count)
+        time.sleep(1)  # the server fills the buffers and waits for room
+        responses = conn.read_responses(count, timeout=30)
+        sender.join(timeout=5)
+        assert_hello_root(conn.request("GET", "/"))  # still in step
+    statuses = [r.status for r in responses]
+    assert statuses == [200 if i % 2 == 0 else 404 for i in range(count)]
+
+
+def test_a_client_that_stops_reading_is_closed_at_write_timeout(start_server):
+    server = start_server("hello", env={"HTTP_WRITE_TIMEOUT": "500ms",
+                                        "HTTP_IDLE_TIMEOUT": "30s"})
+    count = BACKLOGGED_REQUESTS
+    with server.connect(timeout=30, receive_buffer=16384) as conn:
+        _send_pipelined_in_background(conn, count)
+        time.sleep(3)  # not reading: the server must give up meanwhile
+        data = conn.read_until_close(timeout=10)
+    # Answers up to the point where the server gave up, then the close.
+    assert data.startswith(b"HTTP/1.1 200 OK"), data[:100]
+    assert data.count(b"HTTP/1.1 ") < count
 
 
 def test_connections_beyond_max_connections_are_refused_cleanly(start_server):

@@ -1,15 +1,18 @@
 #include "http/connection.hpp"
 
-#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
+#include <charconv>
 #include <cstring>
 #include <exception>
 
 namespace twelve::http {
 namespace asio = boost::asio;
-using boost::system::error_code;
 
 namespace {
 
@@ -27,34 +30,64 @@ constexpr std::size_t kKeepOutputCapacity = 64 * 1024;
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-std::string_view FormatEndpoint(const asio::ip::tcp::endpoint& endpoint,
-                                char (&out)[64]) {
-  std::string text = endpoint.address().to_string();
-  if (endpoint.address().is_v6()) text = "[" + text + "]";
-  text += ":" + std::to_string(endpoint.port());
-  std::size_t size = std::min(text.size(), sizeof out - 1);
-  std::memcpy(out, text.data(), size);
-  return std::string_view(out, size);
+// "127.0.0.1:40436" or "[::1]:40436"; "-" for another family.
+std::string_view FormatPeer(const sockaddr_storage& peer, char (&out)[64]) {
+  char* p = out;
+  char* const end = out + sizeof out;
+  std::uint16_t port = 0;
+  if (peer.ss_family == AF_INET) {
+    const auto& v4 = reinterpret_cast<const sockaddr_in&>(peer);
+    if (!::inet_ntop(AF_INET, &v4.sin_addr, p, INET_ADDRSTRLEN)) return "-";
+    p += std::strlen(p);
+    port = ntohs(v4.sin_port);
+  } else if (peer.ss_family == AF_INET6) {
+    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(peer);
+    *p++ = '[';
+    if (!::inet_ntop(AF_INET6, &v6.sin6_addr, p, INET6_ADDRSTRLEN)) return "-";
+    p += std::strlen(p);
+    *p++ = ']';
+    port = ntohs(v6.sin6_port);
+  } else {
+    return "-";
+  }
+  *p++ = ':';
+  p = std::to_chars(p, end, port).ptr;
+  return std::string_view(out, static_cast<std::size_t>(p - out));
 }
+
+bool WouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 
 }  // namespace
 
-Connection::Connection(Worker& worker, asio::ip::tcp::socket socket)
-    : worker_(worker), state_(worker.state()), socket_(std::move(socket)) {
-  error_code ec;
-  asio::ip::tcp::endpoint remote = socket_.remote_endpoint(ec);
-  remote_address_ =
-      ec ? std::string_view("-") : FormatEndpoint(remote, remote_);
+Connection::Connection(Worker& worker, int fd, const sockaddr_storage& peer)
+    : worker_(worker),
+      state_(worker.state()),
+      fd_(fd),
+      remote_address_(FormatPeer(peer, remote_)) {}
+
+Connection::~Connection() {
+  if (!closed_) ::close(fd_);  // the worker is being destroyed
 }
 
-Connection::~Connection() = default;
-
 void Connection::Start() {
-  error_code ec;
-  socket_.non_blocking(true, ec);
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  registration_ = worker_.Register(this);
+  const int on = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  registration_ = worker_.Register(shared_from_this());
+  if (std::error_code ec = worker_.poller().Watch(fd_, this)) {
+    state_.log.Warn("cannot watch connection", {{"error", ec.message()}});
+    Close();
+    return;
+  }
   ReadLoop();
+}
+
+void Connection::OnReady(std::uint32_t events) {
+  if (closed_) return;  // an event of the turn in which it closed
+  if (writing_ && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) WriteRest();
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
+    drained_ = false;
+    if (!closed_) ReadLoop();
+  }
 }
 
 bool Connection::CanRead() const {
@@ -67,46 +100,61 @@ bool Connection::Idle() const {
          out_.empty();
 }
 
-// Reads until the socket is drained (the reactor is edge-triggered), a read
-// comes back short, or the connection has to wait for its answers.
+// Answers the requests already buffered, then reads until the socket is
+// drained (EAGAIN or a short read: the Poller announces the next data), or
+// until the connection has to wait for its answers or for room to send them.
 void Connection::ReadLoop() {
-  if (wait_armed_) return;  // the pending wait reads when data comes
   in_read_loop_ = true;
   while (lingering_ ? !closed_ : CanRead()) {
-    const bool own = !partial_.empty();
-    std::size_t room = worker_.read_buffer_size();
-    std::size_t old_size = partial_.size();
-    char* target = worker_.read_buffer();
-    if (own) {
-      partial_.resize(old_size + room);
-      target = partial_.data() + old_size;
-    }
-    error_code ec;
-    std::size_t n = socket_.read_some(asio::buffer(target, room), ec);
-    if (own) partial_.resize(old_size + n);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      WaitReadable();
-      break;
-    }
-    if (ec) {  // EOF or reset: whatever was partial is abandoned
-      Close();
-      break;
-    }
-    if (lingering_) continue;  // discard what a closing client still sends
-    if (own) {
+    if (backlog_ && !lingering_) {
       Consume(partial_.data(), partial_.size(), true);
-    } else {
-      Consume(target, n, false);
-    }
-    if (n < room && CanRead()) {
-      WaitReadable();
+    } else if (drained_ || !ReadSome()) {
       break;
     }
   }
   in_read_loop_ = false;
+  if (drained_ && !closed_ && (lingering_ || CanRead())) AwaitData();
 }
 
-void Connection::WaitReadable() {
+// One read, and the requests it completes. False once the socket is drained
+// or closed.
+bool Connection::ReadSome() {
+  const bool own = !partial_.empty();
+  const std::size_t room = worker_.read_buffer_size();
+  const std::size_t old_size = partial_.size();
+  char* target = worker_.read_buffer();
+  if (own) {
+    partial_.resize(old_size + room);
+    target = partial_.data() + old_size;
+  }
+  ssize_t got;
+  do {
+    got = ::recv(fd_, target, room, 0);
+  } while (got < 0 && errno == EINTR);
+  const int error = errno;
+  const std::size_t n = got > 0 ? static_cast<std::size_t>(got) : 0;
+  if (own) partial_.resize(old_size + n);
+  if (got < 0 && WouldBlock(error)) {
+    drained_ = true;
+    return false;
+  }
+  if (got <= 0) {  // EOF or reset: whatever was partial is abandoned
+    Close();
+    return false;
+  }
+  drained_ = n < room;
+  if (lingering_) return true;  // discard what a closing client still sends
+  if (own) {
+    Consume(partial_.data(), partial_.size(), true);
+  } else {
+    Consume(target, n, false);
+  }
+  return true;
+}
+
+// Nothing to read until the Poller says so: the header, idle or linger
+// deadline runs.
+void Connection::AwaitData() {
   if (lingering_) {
     // keep the linger deadline
   } else if (parser_ || !partial_.empty()) {
@@ -114,25 +162,12 @@ void Connection::WaitReadable() {
   } else {
     deadline_ = Clock::now() + state_.config.idle_timeout;
   }
-  wait_armed_ = true;
-  socket_.async_wait(asio::socket_base::wait_read,
-                     [self = shared_from_this()](const error_code& ec) {
-                       self->wait_armed_ = false;
-                       if (ec || self->closed_) return;
-                       self->ReadLoop();
-                     });
 }
 
 // Continues after answers were sent: first the complete requests that are
 // already buffered, then the socket.
 void Connection::Resume() {
-  if (!CanRead()) return;
-  if (!partial_.empty() &&
-      (!parser_ || parser_->consumed() < partial_.size())) {
-    Consume(partial_.data(), partial_.size(), true);
-    if (!CanRead()) return;
-  }
-  ReadLoop();
+  if (CanRead()) ReadLoop();
 }
 
 void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
@@ -142,9 +177,13 @@ void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
   const Clock::time_point arrived = Clock::now();
   std::size_t start = 0;
   std::size_t handled = 0;
+  bool need_more = false;
   while (start < size && !stop_parsing_ && handled < kMaxBatch &&
          pending_.size() < kMaxPending) {
-    if (worker_.draining() && next_id_ > close_after_id_) break;
+    if (worker_.draining() && next_id_ > close_after_id_) {
+      stop_parsing_ = true;  // the connection closes after its last answer
+      break;
+    }
     if (!parser_) {
       parser_.emplace(state_.config.max_header_bytes,
                       state_.config.max_body_bytes, spans_);
@@ -154,6 +193,7 @@ void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
     RequestParser::State parsed = parser_->Feed(data + start, size - start);
     if (parsed == RequestParser::State::kNeedMore) {
       MaybeSendContinue();
+      need_more = true;
       break;
     }
     if (parsed == RequestParser::State::kError) {
@@ -173,6 +213,9 @@ void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
     ++handled;
   }
   processing_ = false;
+  // A batch or pipeline limit left requests unparsed: ReadLoop() answers
+  // them before it reads again.
+  backlog_ = !stop_parsing_ && !need_more && start < size;
   if (stop_parsing_) {
     partial_.clear();
     parser_.reset();
@@ -362,36 +405,40 @@ void Connection::Emit(std::uint64_t id, const Response& response,
 void Connection::Flush() {
   worker_.access_log().Stamp();  // the answers leave now
   if (closed_ || writing_) return;
-  if (out_.empty()) {
+  if (SendOutput()) {
     OnFlushed();
-    return;
+  } else if (!closed_) {
+    writing_ = true;
+    deadline_ = Clock::now() + state_.config.write_timeout;
   }
-  error_code ec;
-  std::size_t n = socket_.write_some(asio::buffer(out_), ec);
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-    Close();
-    return;
+}
+
+// The Poller said the socket has room again.
+void Connection::WriteRest() {
+  if (!SendOutput()) return;
+  writing_ = false;
+  OnFlushed();
+  if (!in_read_loop_) Resume();
+}
+
+// Sends what the kernel takes of out_: true once all of it is sent, false
+// if the rest has to wait for room (or the connection failed and closed).
+bool Connection::SendOutput() {
+  std::size_t sent = 0;
+  while (sent < out_.size()) {
+    const ssize_t n =
+        ::send(fd_, out_.data() + sent, out_.size() - sent, MSG_NOSIGNAL);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (errno != EINTR) {
+      const bool blocked = WouldBlock(errno);
+      out_.erase(0, sent);
+      if (!blocked) Close();
+      return false;
+    }
   }
-  if (n == out_.size()) {
-    out_.clear();
-    OnFlushed();
-    return;
-  }
-  out_.erase(0, n);
-  writing_ = true;
-  deadline_ = Clock::now() + state_.config.write_timeout;
-  asio::async_write(
-      socket_, asio::buffer(out_),
-      [self = shared_from_this()](const error_code& ec, std::size_t) {
-        self->writing_ = false;
-        if (ec || self->closed_) {
-          self->Close();
-          return;
-        }
-        self->out_.clear();
-        self->OnFlushed();
-        if (!self->in_read_loop_) self->Resume();
-      });
+  out_.clear();
+  return true;
 }
 
 void Connection::OnFlushed() {
@@ -408,8 +455,7 @@ void Connection::OnFlushed() {
 void Connection::CloseGracefully() {
   if (closed_ || lingering_) return;
   lingering_ = true;
-  error_code ec;
-  socket_.shutdown(asio::socket_base::shutdown_send, ec);
+  ::shutdown(fd_, SHUT_WR);
   deadline_ = Clock::now() + kLingerTime;
   if (!in_read_loop_) ReadLoop();
 }
@@ -417,8 +463,8 @@ void Connection::CloseGracefully() {
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
-  error_code ec;
-  socket_.close(ec);
+  worker_.poller().Forget(fd_);
+  ::close(fd_);
   worker_.Unregister(registration_);
   state_.open_connections.fetch_sub(1, std::memory_order_relaxed);
   pending_.clear();
@@ -428,8 +474,7 @@ void Connection::Close() {
 
 bool Connection::HasUnreadBytes() {
   char byte;
-  ssize_t n =
-      ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n > 0;
 }
 

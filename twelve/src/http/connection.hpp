@@ -13,9 +13,12 @@
 // connection stops reading, which bounds the pipeline. Answers that arrive
 // in one loop turn (a store's batch of replies) go out in one write.
 //
-// Deadlines are checked by the worker's sweep, not by a timer per read.
+// The socket is registered once with the worker's Poller (edge-triggered):
+// waiting to read or to write costs no system call. Deadlines are checked
+// by the worker's sweep, not by a timer per read.
 
-#include <boost/asio/ip/tcp.hpp>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -24,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "http/poller.hpp"
 #include "http/request_parser.hpp"
 #include "http/response_writer.hpp"
 #include "http/worker.hpp"
@@ -32,13 +36,18 @@
 namespace twelve::http {
 
 class Connection final : public detail::ResponseSink,
+                         public Poller::Watcher,
                          public std::enable_shared_from_this<Connection> {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Connection(Worker& worker, boost::asio::ip::tcp::socket socket);
+  // Takes ownership of `fd`, a non-blocking socket accepted from `peer`.
+  Connection(Worker& worker, int fd, const sockaddr_storage& peer);
   ~Connection() override;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
+  // Registers with the worker and its Poller, and reads what came.
   void Start();
   // Server shutdown: close if idle, else answer what is in flight with
   // Connection: close.
@@ -53,6 +62,7 @@ class Connection final : public detail::ResponseSink,
   void TimeOut();
 
   void Complete(std::uint64_t id, Response response) override;
+  void OnReady(std::uint32_t events) override;
 
  private:
   // The request being dispatched; its views are valid during Dispatch only.
@@ -78,7 +88,8 @@ class Connection final : public detail::ResponseSink,
   };
 
   void ReadLoop();
-  void WaitReadable();
+  bool ReadSome();
+  void AwaitData();
   void Resume();
   void Consume(const char* data, std::size_t size, bool own_buffer);
   void Dispatch(const Request& request, const ResponseFraming& framing);
@@ -87,6 +98,8 @@ class Connection final : public detail::ResponseSink,
             const AccessInfo& access);
   void EmitReadySlots();
   void Flush();
+  void WriteRest();
+  bool SendOutput();
   void OnFlushed();
   void CloseGracefully();
   void Close();
@@ -99,7 +112,7 @@ class Connection final : public detail::ResponseSink,
 
   Worker& worker_;
   ServerState& state_;
-  boost::asio::ip::tcp::socket socket_;
+  int fd_;
   Worker::Registration registration_;
   char remote_[64] = {};
   char request_id_[40] = {};
@@ -122,7 +135,11 @@ class Connection final : public detail::ResponseSink,
   Clock::time_point deadline_ = Clock::time_point::max();
   std::uint64_t close_after_id_ = UINT64_MAX;
   bool in_read_loop_ = false;
-  bool wait_armed_ = false;  // a readiness wait is pending
+  // Read until EAGAIN or a short read: the next data will be announced by
+  // the Poller, so reading before that would only find nothing.
+  bool drained_ = false;
+  // Bytes in partial_ that a batch or pipeline limit left unparsed.
+  bool backlog_ = false;
   bool processing_ = false;
   bool stop_parsing_ = false;
   bool close_after_write_ = false;

@@ -1,5 +1,6 @@
 #include "http/worker.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -22,9 +23,13 @@ constexpr std::chrono::milliseconds kSweepInterval{100};
 // instead of spinning on the error.
 constexpr std::chrono::milliseconds kAcceptRetry{100};
 
-bool IsResourceExhaustion(const error_code& ec) {
-  return ec == asio::error::no_descriptors || ec.value() == ENFILE ||
-         ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+// Connections accepted in one loop turn at most, so that a flood of them
+// cannot starve the connections already open.
+constexpr int kMaxAcceptsPerTurn = 64;
+
+bool IsResourceExhaustion(int error) {
+  return error == EMFILE || error == ENFILE || error == ENOBUFS ||
+         error == ENOMEM;
 }
 
 }  // namespace
@@ -34,6 +39,7 @@ Worker::Worker(ServerState& state, int index)
       index_(index),
       sweep_timer_(io_),
       accept_retry_timer_(io_),
+      poller_(io_),
       access_log_(state.log, state.access_log, io_),
       read_buffer_(kReadBufferSize),
       request_id_prefix_(std::random_device{}()) {}
@@ -43,11 +49,14 @@ Worker::~Worker() = default;
 void Worker::Adopt(int fd, bool ipv6) {
   acceptor_.emplace(io_);
   acceptor_->assign(ipv6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), fd);
+  error_code ec;
+  acceptor_->non_blocking(true, ec);
 }
 
 void Worker::Run() {
   auto guard = asio::make_work_guard(io_);
   ScheduleSweep();
+  poller_.Start();
   DoAccept();
   io_.run();
   access_log_.Publish();  // a turn's events whose publishing was not run
@@ -57,12 +66,23 @@ bool Worker::InThisThread() {
   return io_.get_executor().running_in_this_thread();
 }
 
-Worker::Registration Worker::Register(Connection* connection) {
-  return connections_.insert(connections_.end(), connection);
+Worker::Registration Worker::Register(std::shared_ptr<Connection> connection) {
+  return connections_.insert(connections_.end(), std::move(connection));
 }
 
 void Worker::Unregister(Registration registration) {
+  closed_this_turn_.push_back(std::move(*registration));
   connections_.erase(registration);
+  if (release_posted_) return;
+  release_posted_ = true;
+  asio::post(io_, [this] {
+    release_posted_ = false;
+    closed_this_turn_.clear();
+  });
+}
+
+std::vector<std::shared_ptr<Connection>> Worker::Snapshot() const {
+  return {connections_.begin(), connections_.end()};
 }
 
 // Hex digits by hand: snprintf was a tenth of a pipelined request's cost.
@@ -83,51 +103,68 @@ std::size_t Worker::NextRequestId(char* out, std::size_t size) {
 
 void Worker::DoAccept() {
   if (!acceptor_ || !acceptor_->is_open()) return;
-  acceptor_->async_accept(
-      io_, [this](const error_code& ec, asio::ip::tcp::socket socket) {
-        OnAccept(ec, std::move(socket));
-      });
+  acceptor_->async_wait(asio::socket_base::wait_read,
+                        [this](const error_code& ec) {
+                          if (ec || !acceptor_->is_open()) return;
+                          AcceptReady();
+                        });
 }
 
-void Worker::OnAccept(const error_code& ec, asio::ip::tcp::socket socket) {
-  if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
-  if (ec) {
-    if (IsResourceExhaustion(ec)) {
-      state_.log.Warn("accept failed", {{"error", ec.message()}});
-      accept_retry_timer_.expires_after(kAcceptRetry);
-      accept_retry_timer_.async_wait([this](const error_code& wait_ec) {
-        if (!wait_ec) DoAccept();
-      });
+// Accepts what is waiting, the sockets non-blocking from the start (no
+// fcntl per connection); they are the Poller's, never Asio's.
+void Worker::AcceptReady() {
+  if (!acceptor_ || !acceptor_->is_open()) return;
+  for (int i = 0; i < kMaxAcceptsPerTurn; ++i) {
+    sockaddr_storage peer{};
+    socklen_t size = sizeof peer;
+    int fd = ::accept4(acceptor_->native_handle(),
+                       reinterpret_cast<sockaddr*>(&peer), &size,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (OnAcceptError(errno)) DoAccept();
       return;
     }
-    DoAccept();
-    return;
+    Admit(fd, peer);
   }
+  asio::post(io_, [this] { AcceptReady(); });  // more may wait: next turn
+}
+
+// Whether to wait for the next connection at once (false: retry later).
+bool Worker::OnAcceptError(int error) {
+  if (!IsResourceExhaustion(error)) return true;  // EAGAIN, a peer's reset
+  state_.log.Warn(
+      "accept failed",
+      {{"error", std::error_code(error, std::system_category()).message()}});
+  accept_retry_timer_.expires_after(kAcceptRetry);
+  accept_retry_timer_.async_wait([this](const error_code& wait_ec) {
+    if (!wait_ec) DoAccept();
+  });
+  return false;
+}
+
+void Worker::Admit(int fd, const sockaddr_storage& peer) {
   std::int64_t open =
       state_.open_connections.fetch_add(1, std::memory_order_relaxed);
   if (open >= state_.config.max_connections) {
     state_.open_connections.fetch_sub(1, std::memory_order_relaxed);
-    RefuseBusy(socket);
-  } else {
-    std::make_shared<Connection>(*this, std::move(socket))->Start();
+    RefuseBusy(fd);
+    return;
   }
-  DoAccept();
+  std::make_shared<Connection>(*this, fd, peer)->Start();
 }
 
 // Over HTTP_MAX_CONNECTIONS: answer 503 in one non-blocking write and close,
 // so the client learns why instead of seeing a bare reset.
-void Worker::RefuseBusy(asio::ip::tcp::socket& socket) {
+void Worker::RefuseBusy(int fd) {
   state_.connections_refused.fetch_add(1, std::memory_order_relaxed);
   std::string answer = "HTTP/1.1 503 Service Unavailable\r\nDate: ";
   answer += date_.Now();
   answer +=
       "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 21\r\n"
       "Retry-After: 1\r\nConnection: close\r\n\r\ntoo many connections\n";
-  error_code ec;
-  socket.non_blocking(true, ec);
-  socket.write_some(asio::buffer(answer), ec);
-  socket.shutdown(asio::socket_base::shutdown_both, ec);
-  socket.close(ec);
+  ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+  ::shutdown(fd, SHUT_RDWR);
+  ::close(fd);
   auto now = std::chrono::steady_clock::now();
   if (now - last_refusal_log_ >= std::chrono::seconds(1)) {
     last_refusal_log_ = now;
@@ -150,10 +187,8 @@ void Worker::Sweep() {
   access_log_.SyncWallClock();
   auto now = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<Connection>> expired;
-  for (Connection* connection : connections_) {
-    if (connection->Expired(now)) {
-      expired.push_back(connection->shared_from_this());
-    }
+  for (const auto& connection : connections_) {
+    if (connection->Expired(now)) expired.push_back(connection);
   }
   for (auto& connection : expired) connection->TimeOut();
 }
@@ -169,22 +204,14 @@ void Worker::StopAccepting() {
 void Worker::BeginDrain() {
   asio::post(io_, [this] {
     draining_ = true;
-    std::vector<std::shared_ptr<Connection>> all;
-    for (Connection* connection : connections_) {
-      all.push_back(connection->shared_from_this());
-    }
-    for (auto& connection : all) connection->Drain();
+    for (auto& connection : Snapshot()) connection->Drain();
   });
 }
 
 void Worker::Abort(std::atomic<int>& pending) {
   asio::post(io_, [this, &pending] {
-    std::vector<std::shared_ptr<Connection>> all;
-    for (Connection* connection : connections_) {
-      all.push_back(connection->shared_from_this());
-    }
     std::uint64_t cut = 0;
-    for (auto& connection : all) cut += connection->Abort();
+    for (auto& connection : Snapshot()) cut += connection->Abort();
     state_.requests_cut.fetch_add(cut);
     pending.fetch_sub(1);
   });
@@ -195,6 +222,7 @@ void Worker::Stop() {
     error_code ec;
     sweep_timer_.cancel();
     accept_retry_timer_.cancel();
+    poller_.Stop();
     if (acceptor_) acceptor_->close(ec);
     io_.stop();
   });

@@ -6,6 +6,8 @@
 // request path is shared between threads. Control calls (StopAccepting,
 // BeginDrain, Abort, Stop) are posted from the control thread.
 
+#include <sys/socket.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "http/access_log.hpp"
+#include "http/poller.hpp"
 #include "http/response_writer.hpp"
 #include "http/server_state.hpp"
 
@@ -52,22 +55,28 @@ class Worker {
   ServerState& state() { return state_; }
   DateCache& date() { return date_; }
   AccessLog& access_log() { return access_log_; }
+  Poller& poller() { return poller_; }
   bool draining() const { return draining_; }
   bool InThisThread();
   char* read_buffer() { return read_buffer_.data(); }
   std::size_t read_buffer_size() const { return read_buffer_.size(); }
   std::vector<HeaderField>& header_scratch() { return header_scratch_; }
-  using Registration = std::list<Connection*>::iterator;
-  Registration Register(Connection* connection);
+  // The worker owns its open connections. Unregister() keeps a closed one
+  // alive until the end of the loop turn: its caller is usually the
+  // connection itself, and an event of this turn may still name it.
+  using Registration = std::list<std::shared_ptr<Connection>>::iterator;
+  Registration Register(std::shared_ptr<Connection> connection);
   void Unregister(Registration registration);
   // Writes a fresh request id ("3fa2c1d0-00000000002a") into `out`.
   std::size_t NextRequestId(char* out, std::size_t size);
 
  private:
   void DoAccept();
-  void OnAccept(const boost::system::error_code& ec,
-                boost::asio::ip::tcp::socket socket);
-  void RefuseBusy(boost::asio::ip::tcp::socket& socket);
+  void AcceptReady();
+  bool OnAcceptError(int error);
+  void Admit(int fd, const sockaddr_storage& peer);
+  void RefuseBusy(int fd);
+  std::vector<std::shared_ptr<Connection>> Snapshot() const;
   void ScheduleSweep();
   void Sweep();
 
@@ -77,7 +86,10 @@ class Worker {
   std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
   boost::asio::steady_timer sweep_timer_;
   boost::asio::steady_timer accept_retry_timer_;
-  std::list<Connection*> connections_;
+  Poller poller_;  // before the connections: they leave it when destroyed
+  std::list<std::shared_ptr<Connection>> connections_;
+  std::vector<std::shared_ptr<Connection>> closed_this_turn_;
+  bool release_posted_ = false;
   DateCache date_;
   AccessLog access_log_;  // after io_: it posts to it
   std::vector<char> read_buffer_;

@@ -1,0 +1,73 @@
+#include "http/poller.hpp"
+
+#include <errno.h>
+#include <unistd.h>
+
+namespace twelve::http {
+namespace {
+
+int CreateEpoll() {
+  int fd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) {
+    throw std::system_error(errno, std::system_category(), "epoll_create1");
+  }
+  return fd;
+}
+
+}  // namespace
+
+Poller::Poller(boost::asio::io_context& io) : epoll_(io, CreateEpoll()) {}
+
+Poller::~Poller() = default;
+
+std::error_code Poller::Watch(int fd, Watcher* watcher) {
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  event.data.ptr = watcher;
+  if (::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_ADD, fd, &event) != 0) {
+    return std::error_code(errno, std::system_category());
+  }
+  return {};
+}
+
+// Explicit, although closing the descriptor would drop it from the set too:
+// only if no other copy of it exists, which is not this class's to know.
+void Poller::Forget(int fd) {
+  ::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_DEL, fd, nullptr);
+}
+
+void Poller::Start() {
+  stopped_ = false;
+  Wait();
+}
+
+void Poller::Stop() {
+  stopped_ = true;
+  boost::system::error_code ec;
+  epoll_.cancel(ec);
+}
+
+void Poller::Wait() {
+  epoll_.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                    [this](const boost::system::error_code& ec) {
+                      if (ec || stopped_) return;
+                      Dispatch();
+                      Wait();
+                    });
+}
+
+// One batch per loop turn: if more sockets are ready than fit, the wait
+// armed next reports the set ready again at once, after the turn's other
+// handlers had their go.
+void Poller::Dispatch() {
+  int n;
+  do {
+    n = ::epoll_wait(epoll_.native_handle(), events_.data(),
+                     static_cast<int>(events_.size()), 0);
+  } while (n < 0 && errno == EINTR);
+  for (int i = 0; i < n; ++i) {
+    static_cast<Watcher*>(events_[i].data.ptr)->OnReady(events_[i].events);
+  }
+}
+
+}  // namespace twelve::http

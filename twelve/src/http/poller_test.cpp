@@ -1,0 +1,151 @@
+#include "http/poller.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+namespace twelve::http {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Records what it hears; reads everything on EPOLLIN, as an edge-triggered
+// watcher must.
+class RecordingWatcher final : public Poller::Watcher {
+ public:
+  explicit RecordingWatcher(int fd) : fd_(fd) {}
+  void OnReady(std::uint32_t events) override {
+    heard.push_back(events);
+    if (events & EPOLLIN) {
+      char buffer[256];
+      ssize_t n;
+      while ((n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT)) > 0) {
+        bytes_read += static_cast<std::size_t>(n);
+      }
+    }
+  }
+  std::vector<std::uint32_t> heard;
+  std::size_t bytes_read = 0;
+
+ private:
+  int fd_;
+};
+
+class PollerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds_), 0);
+    poller_.Start();
+  }
+  void TearDown() override {
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+  // Runs the loop for a moment: long enough for loopback readiness.
+  void Turn() {
+    io_.restart();
+    io_.run_for(50ms);
+  }
+  void Send(const char* text) {
+    ASSERT_GT(::send(fds_[1], text, std::strlen(text), MSG_NOSIGNAL), 0);
+  }
+
+  boost::asio::io_context io_;
+  Poller poller_{io_};
+  int fds_[2] = {-1, -1};
+};
+
+TEST_F(PollerTest, ReportsDataToTheWatcherOfItsDescriptor) {
+  RecordingWatcher watcher(fds_[0]);
+  ASSERT_FALSE(poller_.Watch(fds_[0], &watcher));
+  Turn();  // a fresh socket is writable: one event, no data
+  watcher.heard.clear();
+  Send("hello");
+  Turn();
+  ASSERT_EQ(watcher.heard.size(), 1u);
+  EXPECT_TRUE(watcher.heard[0] & EPOLLIN);
+  EXPECT_EQ(watcher.bytes_read, 5u);
+}
+
+TEST_F(PollerTest, IsEdgeTriggeredAndKeepsTheRegistration) {
+  RecordingWatcher watcher(fds_[0]);
+  ASSERT_FALSE(poller_.Watch(fds_[0], &watcher));
+  Turn();
+  watcher.heard.clear();
+  Turn();  // nothing changed: nothing heard
+  EXPECT_TRUE(watcher.heard.empty());
+  for (const char* text : {"a", "bc", "def"}) {
+    Send(text);
+    Turn();
+  }
+  // Every arrival is heard with no re-registration in between.
+  EXPECT_EQ(watcher.heard.size(), 3u);
+  EXPECT_EQ(watcher.bytes_read, 6u);
+}
+
+TEST_F(PollerTest, ReportsHangUp) {
+  RecordingWatcher watcher(fds_[0]);
+  ASSERT_FALSE(poller_.Watch(fds_[0], &watcher));
+  Turn();
+  watcher.heard.clear();
+  ::shutdown(fds_[1], SHUT_WR);
+  Turn();
+  ASSERT_EQ(watcher.heard.size(), 1u);
+  EXPECT_TRUE(watcher.heard[0] & EPOLLRDHUP);
+}
+
+TEST_F(PollerTest, AForgottenDescriptorIsNotReported) {
+  RecordingWatcher watcher(fds_[0]);
+  ASSERT_FALSE(poller_.Watch(fds_[0], &watcher));
+  Turn();
+  watcher.heard.clear();
+  poller_.Forget(fds_[0]);
+  Send("late");
+  Turn();
+  EXPECT_TRUE(watcher.heard.empty());
+}
+
+TEST_F(PollerTest, ReportsManyDescriptorsInOneTurn) {
+  // More ready sockets than one epoll_wait batch takes: all are heard.
+  constexpr int kPairs = 300;
+  std::vector<std::array<int, 2>> pairs(kPairs);
+  std::vector<std::unique_ptr<RecordingWatcher>> watchers;
+  for (auto& pair : pairs) {
+    ASSERT_EQ(
+        ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair.data()), 0);
+    watchers.push_back(std::make_unique<RecordingWatcher>(pair[0]));
+    ASSERT_FALSE(poller_.Watch(pair[0], watchers.back().get()));
+    ASSERT_EQ(::send(pair[1], "x", 1, MSG_NOSIGNAL), 1);
+  }
+  Turn();
+  for (const auto& watcher : watchers) EXPECT_EQ(watcher->bytes_read, 1u);
+  for (auto& pair : pairs) {
+    ::close(pair[0]);
+    ::close(pair[1]);
+  }
+}
+
+TEST_F(PollerTest, RefusesADescriptorItCannotWatch) {
+  RecordingWatcher watcher(-1);
+  EXPECT_TRUE(poller_.Watch(-1, &watcher));
+}
+
+TEST_F(PollerTest, StopEndsTheWait) {
+  RecordingWatcher watcher(fds_[0]);
+  ASSERT_FALSE(poller_.Watch(fds_[0], &watcher));
+  Turn();
+  watcher.heard.clear();
+  poller_.Stop();
+  Send("after stop");
+  Turn();
+  EXPECT_TRUE(watcher.heard.empty());
+}
+
+}  // namespace
+}  // namespace twelve::http
