@@ -127,22 +127,37 @@ char* PutEscapedAscii(char* p, unsigned char c) {
   }
 }
 
-// Whether the 8 bytes at `p` are all plain (kPlain), tested at once: logs
-// are mostly plain ASCII, and a byte-by-byte table walk was the largest cost
-// of an access event. May say "not plain" for plain bytes (the byte loop
-// then decides), never the reverse.
-bool EightPlain(const char* p) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  std::uint64_t w;
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+
+template <typename Word>
+Word Load(const char* p) {
+  Word w;
   std::memcpy(&w, p, sizeof w);
-  auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
-  const std::uint64_t special =
-      ((w - kOnes * 0x20) & ~w & kHigh) |    // < 0x20
-      ((w + kOnes) & kHigh) | (w & kHigh) |  // >= 0x7f
-      has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\'));
-  return special == 0;
+  return w;
 }
+
+template <typename Word>
+void Store(char* p, Word w) {
+  std::memcpy(p, &w, sizeof w);
+}
+
+// Whether the 8 bytes of `w` are all plain (kPlain), tested at once: logs
+// are mostly plain ASCII, and a byte-by-byte table walk was the largest cost
+// of an access event. Each test sets a byte's high bit if the byte passes:
+// for b below 0x80, b + 0x60 has it iff b >= 0x20, and (b ^ c) + 0x7f iff
+// b != c, and no sum carries into the next byte. A byte from 0x80 up fails
+// the last test (~w), whatever carries it caused.
+bool PlainWord(std::uint64_t w) {
+  constexpr std::uint64_t kHigh = kOnes * 0x80;
+  const auto differs = [](std::uint64_t v, unsigned char c) {
+    return (v ^ (kOnes * c)) + kOnes * 0x7f;
+  };
+  const std::uint64_t passed = (w + kOnes * 0x60) & differs(w, 0x7f) &
+                               differs(w, '"') & differs(w, '\\') & ~w;
+  return (passed & kHigh) == kHigh;
+}
+
+bool EightPlain(const char* p) { return PlainWord(Load<std::uint64_t>(p)); }
 
 // Text format: bare when unambiguous, otherwise quoted and escaped exactly
 // like JSON. `allow_spaces` is for the message, which is prose.
@@ -253,36 +268,53 @@ void AppendBounded(std::string& out, std::size_t bound, Writer write) {
   }
 }
 
-// Whether every byte of `s` is plain, tested eight at a time: a short tail
-// is tested as the last eight bytes (overlapping) or, in a string shorter
-// than eight, padded with spaces.
-bool AllPlain(std::string_view s) {
-  const std::size_t size = s.size();
-  std::size_t i = 0;
-  for (; i + 8 <= size; i += 8) {
-    if (!EightPlain(s.data() + i)) return false;
+// Copies `s` (shorter than eight bytes) to `out` if it is all plain. Its
+// bytes are gathered into one word in registers, the rest spaces, with
+// overlapping loads: padding a word in memory and reading it back stalled on
+// store forwarding, and "GET" and "/" are in every access event.
+char* CopyShortIfPlain(char* out, const char* in, std::size_t n) {
+  constexpr std::uint64_t kSpaces = kOnes * ' ';
+  if (n >= 4) {
+    const auto head = Load<std::uint32_t>(in);
+    const auto tail = Load<std::uint32_t>(in + n - 4);
+    if (!PlainWord(head | std::uint64_t{tail} << 32)) return nullptr;
+    Store(out, head);
+    Store(out + n - 4, tail);
+  } else if (n != 0) {  // 1 to 3 bytes: first, middle and last cover them
+    const auto first = static_cast<unsigned char>(in[0]);
+    const auto middle = static_cast<unsigned char>(in[n / 2]);
+    const auto last = static_cast<unsigned char>(in[n - 1]);
+    if (!PlainWord(first | middle << 8 | last << 16 | kSpaces << 24)) {
+      return nullptr;
+    }
+    out[0] = static_cast<char>(first);
+    out[n / 2] = static_cast<char>(middle);
+    out[n - 1] = static_cast<char>(last);
   }
-  if (i == size) return true;
-  if (size >= 8) return EightPlain(s.data() + size - 8);
-  char padded[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
-  std::memcpy(padded, s.data(), size);
-  return EightPlain(padded);
+  return out + n;
 }
 
-}  // namespace
-
-namespace log_encoding {
-
-// Writes `s` quoted and escaped per RFC 8259. Plain runs are copied whole;
-// each byte that is not part of well-formed UTF-8 becomes \ufffd, so the
-// output is valid JSON whatever the input held.
-char* PutJsonString(char* p, std::string_view s) {
-  *p++ = '"';
-  if (AllPlain(s)) {  // most strings: one copy, no byte loop
-    p = Put(p, s);
-    *p++ = '"';
-    return p;
+// Copies `s` to `out` and returns its end if every byte of it is plain, or
+// returns nullptr (having written up to s.size() bytes). Each word is tested
+// as it is copied, the tail as the last eight bytes (overlapping): one pass,
+// no call to memcpy for the short strings logs are made of.
+char* CopyIfPlain(char* out, std::string_view s) {
+  const char* const in = s.data();
+  const std::size_t n = s.size();
+  if (n < 8) return CopyShortIfPlain(out, in, n);
+  for (std::size_t i = 0; i + 8 < n; i += 8) {
+    const auto word = Load<std::uint64_t>(in + i);
+    if (!PlainWord(word)) return nullptr;
+    Store(out + i, word);
   }
+  const auto tail = Load<std::uint64_t>(in + n - 8);
+  if (!PlainWord(tail)) return nullptr;
+  Store(out + n - 8, tail);
+  return out + n;
+}
+
+// The escaping pass, for strings that are not all plain.
+char* PutEscapedJsonString(char* p, std::string_view s) {
   std::size_t run_start = 0;
   std::size_t i = 0;
   while (i < s.size()) {
@@ -306,9 +338,22 @@ char* PutJsonString(char* p, std::string_view s) {
     p = c >= 0x80 ? Put(p, kReplacementEscape) : PutEscapedAscii(p, c);
     run_start = ++i;
   }
-  p = Put(p, s.substr(run_start));
+  return Put(p, s.substr(run_start));
+}
+
+}  // namespace
+
+namespace log_encoding {
+
+// Writes `s` quoted and escaped per RFC 8259. Plain runs are copied whole;
+// each byte that is not part of well-formed UTF-8 becomes \ufffd, so the
+// output is valid JSON whatever the input held.
+char* PutJsonString(char* p, std::string_view s) {
   *p++ = '"';
-  return p;
+  char* end = CopyIfPlain(p, s);  // most strings: one pass, no byte loop
+  if (end == nullptr) end = PutEscapedJsonString(p, s);
+  *end++ = '"';
+  return end;
 }
 
 // Writes "YYYY-MM-DDTHH:MM:SS.<fraction>Z" with 6 (JSON) or 3 (text)

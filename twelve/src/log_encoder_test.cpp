@@ -190,6 +190,42 @@ TEST(JsonLine, RoundTripsEveryByteAtEveryPositionOfAWord) {
   }
 }
 
+// Strings shorter than a word (gathered into one), a word and an
+// overlapping tail, two words: every byte at every position among plain
+// bytes. A lone byte from 0x80 up is never UTF-8 and becomes U+FFFD.
+TEST(JsonLine, EncodesEveryByteAtEveryPositionOfShortStrings) {
+  for (std::size_t length = 1; length <= 17; ++length) {
+    for (int c = 0; c < 0x100; ++c) {
+      for (std::size_t position = 0; position < length; ++position) {
+        std::string text(length, 'a');
+        text[position] = static_cast<char>(c);
+        std::string expected = text;
+        if (c >= 0x80) expected.replace(position, 1, "\ufffd");
+        ASSERT_EQ(MsgOf(Json(text)), expected)
+            << c << " at " << position << " of " << length;
+      }
+    }
+  }
+}
+
+// The word test is exact only while no byte carries into the next: put
+// every pair of bytes side by side and check the line stays valid JSON
+// (Boost.JSON rejects raw control bytes and invalid UTF-8) and ASCII
+// survives.
+TEST(JsonLine, EncodesEveryPairOfAdjacentBytes) {
+  for (int first = 0; first < 0x100; ++first) {
+    for (int second = 0; second < 0x100; ++second) {
+      std::string text(12, 'a');
+      text[3] = static_cast<char>(first);
+      text[4] = static_cast<char>(second);
+      const std::string msg = MsgOf(Json(text));
+      if (first < 0x80 && second < 0x80) {
+        ASSERT_EQ(msg, text) << first << ", " << second;
+      }
+    }
+  }
+}
+
 TEST(JsonLine, EscapesHighBytesInsideAWord) {
   std::string text(16, 'a');
   text[5] = '\xff';  // never valid UTF-8

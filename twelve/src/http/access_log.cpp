@@ -1,6 +1,7 @@
 #include "http/access_log.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/post.hpp>
 
 #include "log_encoding.hpp"
@@ -25,12 +26,14 @@ constexpr std::string_view kRemoteKey = R"(,"remote":)";
 constexpr std::string_view kRequestIdKey = R"(,"request_id":)";
 constexpr std::string_view kLineEnd = "}\n";
 
+// What Stamp() adds to a held line: its start, timestamp and duration.
+constexpr std::size_t kStampedBytes =
+    kLineStart.size() + kTimestampWidth + kDurationKey.size() + kMaxScalarWidth;
 // Everything of a line but its strings and numbers, and the numbers' room.
 constexpr std::size_t kFixedBytes =
-    kLineStart.size() + kTimestampWidth + kAfterTimestamp.size() +
-    kPathKey.size() + kStatusKey.size() + kBytesKey.size() +
-    kDurationKey.size() + kRemoteKey.size() + kRequestIdKey.size() +
-    kLineEnd.size() + 3 * kMaxScalarWidth;
+    kStampedBytes + kAfterTimestamp.size() + kPathKey.size() +
+    kStatusKey.size() + kBytesKey.size() + kRemoteKey.size() +
+    kRequestIdKey.size() + kLineEnd.size() + 2 * kMaxScalarWidth;
 
 std::size_t AccessLineBound(const AccessEvent& event) {
   return kFixedBytes + JsonStringBound(event.method) +
@@ -38,9 +41,19 @@ std::size_t AccessLineBound(const AccessEvent& event) {
          JsonStringBound(event.request_id);
 }
 
-// A line is written in three parts: the timestamp, the fields up to
-// duration_us (PutMiddle), and the fields after it (PutRest), so that the
-// two parts that need the clock can be written last.
+// A line is written in three parts: its head (up to the timestamp's end),
+// the fields up to duration_us (PutMiddle), and the fields after it
+// (PutRest), so that the two parts that need the clock can be written last.
+// The head has a fixed width: the lines of one Stamp() share one, formatted
+// once and copied whole.
+using LineHead = std::array<char, kLineStart.size() + kTimestampWidth>;
+
+LineHead FormatLineHead(std::chrono::system_clock::time_point now) {
+  LineHead head;
+  PutTimestamp(Put(head.data(), kLineStart), now, 6);
+  return head;
+}
+
 char* PutMiddle(char* p, const AccessEvent& event) {
   p = Put(p, kAfterTimestamp);
   p = PutJsonString(p, event.method);
@@ -60,11 +73,9 @@ char* PutRest(char* p, const AccessEvent& event) {
   return Put(p, kLineEnd);
 }
 
-char* PutLine(char* p, std::chrono::system_clock::time_point now,
-              std::string_view middle, std::int64_t duration_us,
-              std::string_view rest) {
-  p = Put(p, kLineStart);
-  p = PutTimestamp(p, now, 6);
+char* PutLine(char* p, const LineHead& head, std::string_view middle,
+              std::int64_t duration_us, std::string_view rest) {
+  p = std::copy(head.begin(), head.end(), p);
   p = Put(p, middle);
   p = Put(p, kDurationKey);
   p = PutNumber(p, duration_us);
@@ -85,7 +96,7 @@ void EncodeAccessLine(std::string& out,
   const std::size_t old_size = out.size();
   out.resize(old_size + AccessLineBound(event));
   const char* const last =
-      PutLine(out.data() + old_size, now,
+      PutLine(out.data() + old_size, FormatLineHead(now),
               std::string_view(middle, static_cast<std::size_t>(rest - middle)),
               duration_us,
               std::string_view(rest, static_cast<std::size_t>(end - rest)));
@@ -140,7 +151,8 @@ void AccessLog::Record(const AccessEvent& event, Clock::time_point began) {
 void AccessLog::Stamp() {
   if (held_.empty()) return;
   const Clock::time_point now = Clock::now();
-  const auto wall = WallTime(now);
+  const LineHead head = FormatLineHead(WallTime(now));
+  char* p = Reserve(held_used_ + held_.size() * kStampedBytes);
   std::size_t start = 0;
   for (const Held& held : held_) {
     const std::string_view middle(held_text_.data() + start,
@@ -150,18 +162,16 @@ void AccessLog::Stamp() {
     const std::int64_t duration_us =
         std::chrono::duration_cast<std::chrono::microseconds>(now - held.began)
             .count();
-    char* const end =
-        PutLine(Reserve(kFixedBytes + middle.size() + rest.size()), wall,
-                middle, duration_us, rest);
-    used_ = static_cast<std::size_t>(end - batch_.data());
+    p = PutLine(p, head, middle, duration_us, rest);
     start = held.rest_end;
   }
+  used_ = static_cast<std::size_t>(p - batch_.data());
   held_.clear();
   held_used_ = 0;
 }
 
-// Room for one line at the end of the batch; a full batch goes to the sink
-// first, and a huge line gets a batch of its own size.
+// Room for `bound` bytes of lines (a pass's) at the end of the batch; a full
+// batch goes to the sink first, and a huge pass gets a batch of its size.
 char* AccessLog::Reserve(std::size_t bound) {
   if (used_ + bound > batch_.size()) {
     if (used_ != 0) {

@@ -14,6 +14,7 @@
 //   steady-clock read gives every duration (arrival to send) and the
 //   wall-clock time, as steady time plus an offset re-read by the worker's
 //   sweep, so a stepped wall clock shows in the log within a sweep interval;
+//   the timestamp, the same for the pass, is formatted once and copied;
 // - the events of one worker gather in a buffer handed to the sink in one
 //   Write at the end of the event-loop turn (a posted handler), or sooner
 //   when the buffer is large. Access events can therefore follow, by less

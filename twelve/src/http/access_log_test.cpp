@@ -65,9 +65,11 @@ TEST(EncodeAccessLine, WritesTheLineTheLoggerWrites) {
   EXPECT_EQ(AccessLine(event, 58), GenericLine(event, 58));
 }
 
-TEST(EncodeAccessLine, EscapesEveryValueLikeTheLogger) {
-  const std::vector<std::string> hostile = {
+// Values a client could send, in every field (the encoder trusts none).
+std::vector<std::string> HostileTexts() {
+  return {
       "",
+      "\"",
       "/a\"b\\c",
       "/new\nline\r\t",
       "/ctl\x01\x1f\x7f",
@@ -76,7 +78,10 @@ TEST(EncodeAccessLine, EscapesEveryValueLikeTheLogger) {
       "/a/long/plain/path/that/spans/many/eight/byte/words?q=1&r=2",
       std::string(300, '"'),
   };
-  for (const std::string& text : hostile) {
+}
+
+TEST(EncodeAccessLine, EscapesEveryValueLikeTheLogger) {
+  for (const std::string& text : HostileTexts()) {
     const AccessEvent event{text, text, 404, 0, text, text};
     EXPECT_EQ(AccessLine(event, 0), GenericLine(event, 0)) << text;
   }
@@ -183,6 +188,37 @@ TEST_F(AccessLogTest, StampsTheAnswersOfAPassTogether) {
   const std::int64_t second_us = second.at("duration_us").as_int64();
   EXPECT_GE(second_us, 5000) << "measured up to the stamp, not the record";
   EXPECT_NEAR(first_us - second_us, 8000, 1);
+}
+
+// The server's own path: a pass recorded, then stamped with one clock read
+// and one formatted timestamp. Each line is the Logger's line for its event
+// at the stamp's time with its own duration.
+TEST_F(AccessLogTest, StampsAPassIntoTheLinesTheLoggerWrites) {
+  const Logger log(sink_, LogLevel::kInfo, LogFormat::kJson);
+  AccessLog access(log, true, io_);
+  const std::vector<std::string> texts = HostileTexts();
+  std::vector<AccessEvent> events = {Typical()};
+  for (const std::string& text : texts) {
+    events.push_back(AccessEvent{text, text, 400, text.size(), text, text});
+  }
+  events.push_back(Typical());
+  const auto began = now();
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    access.Record(events[i], began - std::chrono::microseconds(i * 1000));
+  }
+  access.Stamp();
+  EndTurn();
+  const std::vector<std::string> lines = sink_.Lines();
+  ASSERT_EQ(lines.size(), events.size());
+  const boost::json::string ts = Parse(lines[0]).at("ts").as_string();
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const boost::json::object line = Parse(lines[i]);
+    EXPECT_EQ(line.at("ts"), ts) << "one stamp for the pass";
+    std::string expected =
+        GenericLine(events[i], line.at("duration_us").as_int64());
+    expected.replace(expected.find("2026-"), ts.size(), ts);
+    EXPECT_EQ(lines[i], expected) << i;
+  }
 }
 
 TEST_F(AccessLogTest, PublishesEarlyWhenTheBatchIsLargeAndLosesNothing) {
