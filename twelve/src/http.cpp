@@ -14,7 +14,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          });
 }
 
-Response MakeResponse(std::string_view type, std::string body, int status) {
+Response MakeResponse(content_type::Constant type, std::string body,
+                      int status) {
   Response response;
   response.status = status;
   response.content_type = type;

@@ -41,18 +41,46 @@ struct Request {
 };
 
 namespace content_type {
-inline constexpr std::string_view kHtml = "text/html; charset=utf-8";
-inline constexpr std::string_view kText = "text/plain; charset=utf-8";
-inline constexpr std::string_view kJson = "application/json";
-inline constexpr std::string_view kHealthJson = "application/health+json";
+// A media type whose text has static storage: a Response refers to it
+// instead of copying it (a copy would be an allocation per response).
+struct Constant {
+  std::string_view text;
+  constexpr operator std::string_view() const { return text; }
+};
+inline constexpr Constant kHtml{"text/html; charset=utf-8"};
+inline constexpr Constant kText{"text/plain; charset=utf-8"};
+inline constexpr Constant kJson{"application/json"};
+inline constexpr Constant kHealthJson{"application/health+json"};
 }  // namespace content_type
+
+// A response's Content-Type: a content_type::Constant, referred to, or any
+// other text, which it owns.
+class ContentType {
+ public:
+  ContentType(content_type::Constant constant) : constant_(constant.text) {}
+  ContentType(std::string text) : owned_(std::move(text)) {}
+  ContentType(std::string_view text) : owned_(text) {}
+  ContentType(const char* text) : owned_(text) {}
+
+  std::string_view view() const {
+    return constant_.empty() ? owned_ : constant_;
+  }
+  operator std::string_view() const { return view(); }
+  friend bool operator==(const ContentType& a, std::string_view b) {
+    return a.view() == b;
+  }
+
+ private:
+  std::string_view constant_;
+  std::string owned_;
+};
 
 // What a handler answers. The server adds Date, Content-Length and Connection;
 // a header value holding CR or LF is refused (the client gets a 500) so that a
 // handler cannot split a response.
 struct Response {
   int status = 200;
-  std::string content_type{content_type::kText};
+  ContentType content_type{content_type::kText};
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
 

@@ -60,7 +60,7 @@ constexpr std::size_t kPerHeaderBytes = 4;
 
 std::size_t HeadBound(const Response& response, std::string_view date) {
   std::size_t bound = kFixedHeadBytes + ReasonPhrase(response.status).size() +
-                      date.size() + response.content_type.size();
+                      date.size() + response.content_type.view().size();
   for (const auto& [name, value] : response.headers) {
     bound += kPerHeaderBytes + name.size() + value.size();
   }
@@ -76,7 +76,7 @@ char* PutHead(char* p, const Response& response, std::string_view date,
   p = Put(p, "\r\nDate: ");
   p = Put(p, date);
   p = Put(p, "\r\nContent-Type: ");
-  p = Put(p, response.content_type);
+  p = Put(p, response.content_type.view());
   p = Put(p, "\r\nContent-Length: ");
   p = std::to_chars(p, p + 20, response.body.size()).ptr;
   if (!framing.keep_alive) {

@@ -20,6 +20,26 @@ TEST(ResponseWriter, WritesStatusLineAndRequiredHeaders) {
             "Content-Length: 2\r\n\r\nhi");
 }
 
+// A content type other than the constants is owned by the response, so it
+// survives the response being copied and moved (as handlers' answers are)
+// after the text it came from is gone.
+TEST(ResponseWriter, WritesAnOwnedContentTypeAfterCopiesAndMoves) {
+  Response original;
+  {
+    std::string type = "image/svg+xml";
+    original.content_type = std::string_view(type);
+    type.assign(type.size(), '?');
+  }
+  Response copy = original;
+  Response moved = std::move(copy);
+  std::string out;
+  ASSERT_TRUE(AppendResponse(out, moved, kDate, {}));
+  EXPECT_NE(out.find("\r\nContent-Type: image/svg+xml\r\n"), std::string::npos)
+      << out;
+  EXPECT_EQ(original.content_type, "image/svg+xml");
+  EXPECT_EQ(Response::Json("{}").content_type, content_type::kJson.text);
+}
+
 TEST(ResponseWriter, HeadKeepsLengthAndDropsBody) {
   std::string out;
   ResponseFraming framing;
