@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace twelve::http {
@@ -55,17 +56,24 @@ class PollerTest : public ::testing::Test {
   void Send(const char* text) {
     ASSERT_GT(::send(fds_[1], text, std::strlen(text), MSG_NOSIGNAL), 0);
   }
+  // Watches our end of the pair and lets its first event pass (a fresh
+  // socket is writable), so that a test hears only what it causes.
+  RecordingWatcher& WatchOurEnd() {
+    watcher_.emplace(fds_[0]);
+    EXPECT_FALSE(poller_.Watch(fds_[0], &*watcher_));
+    Turn();
+    watcher_->heard.clear();
+    return *watcher_;
+  }
 
   boost::asio::io_context io_;
   Poller poller_{io_};
   int fds_[2] = {-1, -1};
+  std::optional<RecordingWatcher> watcher_;
 };
 
 TEST_F(PollerTest, ReportsDataToTheWatcherOfItsDescriptor) {
-  RecordingWatcher watcher(fds_[0]);
-  ASSERT_FALSE(poller_.Watch(fds_[0], &watcher));
-  Turn();  // a fresh socket is writable: one event, no data
-  watcher.heard.clear();
+  RecordingWatcher& watcher = WatchOurEnd();
   Send("hello");
   Turn();
   ASSERT_EQ(watcher.heard.size(), 1u);
@@ -74,10 +82,7 @@ TEST_F(PollerTest, ReportsDataToTheWatcherOfItsDescriptor) {
 }
 
 TEST_F(PollerTest, IsEdgeTriggeredAndKeepsTheRegistration) {
-  RecordingWatcher watcher(fds_[0]);
-  ASSERT_FALSE(poller_.Watch(fds_[0], &watcher));
-  Turn();
-  watcher.heard.clear();
+  RecordingWatcher& watcher = WatchOurEnd();
   Turn();  // nothing changed: nothing heard
   EXPECT_TRUE(watcher.heard.empty());
   for (const char* text : {"a", "bc", "def"}) {
@@ -90,10 +95,7 @@ TEST_F(PollerTest, IsEdgeTriggeredAndKeepsTheRegistration) {
 }
 
 TEST_F(PollerTest, ReportsHangUp) {
-  RecordingWatcher watcher(fds_[0]);
-  ASSERT_FALSE(poller_.Watch(fds_[0], &watcher));
-  Turn();
-  watcher.heard.clear();
+  RecordingWatcher& watcher = WatchOurEnd();
   ::shutdown(fds_[1], SHUT_WR);
   Turn();
   ASSERT_EQ(watcher.heard.size(), 1u);
@@ -101,10 +103,7 @@ TEST_F(PollerTest, ReportsHangUp) {
 }
 
 TEST_F(PollerTest, AForgottenDescriptorIsNotReported) {
-  RecordingWatcher watcher(fds_[0]);
-  ASSERT_FALSE(poller_.Watch(fds_[0], &watcher));
-  Turn();
-  watcher.heard.clear();
+  RecordingWatcher& watcher = WatchOurEnd();
   poller_.Forget(fds_[0]);
   Send("late");
   Turn();
@@ -137,10 +136,7 @@ TEST_F(PollerTest, RefusesADescriptorItCannotWatch) {
 }
 
 TEST_F(PollerTest, StopEndsTheWait) {
-  RecordingWatcher watcher(fds_[0]);
-  ASSERT_FALSE(poller_.Watch(fds_[0], &watcher));
-  Turn();
-  watcher.heard.clear();
+  RecordingWatcher& watcher = WatchOurEnd();
   poller_.Stop();
   Send("after stop");
   Turn();
