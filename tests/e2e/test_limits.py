@@ -1,6 +1,8 @@
 """Every limit of the server is enforced: header size, body size, header and
 idle timeouts, the connection cap."""
 
+import os
+import resource
 import socket
 import threading
 import time
@@ -183,3 +185,40 @@ def test_new_connections_served_after_others_close_at_max_connections(
             pass
         assert time.monotonic() < deadline, "slots not freed after closes"
         time.sleep(0.05)
+
+
+def _cpu_seconds(pid):
+    """utime + stime of a process, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_running_out_of_descriptors_is_survived(start_server):
+    server = start_server("hello", env={"WEB_THREADS": "1",
+                                        "HTTP_IDLE_TIMEOUT": "30s"})
+    pid = server.proc.pid
+    # Room for two more descriptors: two connections, then accept fails.
+    room = len(os.listdir(f"/proc/{pid}/fd")) + 2
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (room, room))
+    held = [server.connect() for _ in range(4)]  # the last two wait
+    try:
+        for conn in held[:2]:
+            assert_hello_root(conn.request("GET", "/"))
+        event = server.wait_for("accept failed")
+        assert event["level"] == "warn", event
+        assert "Too many open files" in event["error"], event
+        # Waiting, not spinning on the error; and said once a second, not
+        # at every retry.
+        before = _cpu_seconds(pid)
+        time.sleep(1.5)
+        assert _cpu_seconds(pid) - before < 0.5
+        assert len(server.events("accept failed")) <= 3
+        # Descriptors freed: the connections that waited are served.
+        for conn in held[:2]:
+            conn.close()
+        for conn in held[2:]:
+            assert_hello_root(conn.request("GET", "/", timeout=5))
+    finally:
+        for conn in held:
+            conn.close()

@@ -27,6 +27,15 @@ constexpr std::chrono::milliseconds kAcceptRetry{100};
 // cannot starve the connections already open.
 constexpr int kMaxAcceptsPerTurn = 64;
 
+// Whether a warning about a lasting condition may be logged again: once a
+// second at most, so that the condition cannot flood the log.
+bool DueForWarning(std::chrono::steady_clock::time_point& last_logged) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_logged < std::chrono::seconds(1)) return false;
+  last_logged = now;
+  return true;
+}
+
 bool IsResourceExhaustion(int error) {
   return error == EMFILE || error == ENFILE || error == ENOBUFS ||
          error == ENOMEM;
@@ -132,9 +141,12 @@ void Worker::AcceptReady() {
 // Whether to wait for the next connection at once (false: retry later).
 bool Worker::OnAcceptError(int error) {
   if (!IsResourceExhaustion(error)) return true;  // EAGAIN, a peer's reset
-  state_.log.Warn(
-      "accept failed",
-      {{"error", std::error_code(error, std::system_category()).message()}});
+  if (DueForWarning(last_accept_warning_)) {
+    state_.log.Warn(
+        "accept failed",
+        {{"error", std::error_code(error, std::system_category()).message()},
+         {"retry_ms", kAcceptRetry.count()}});
+  }
   accept_retry_timer_.expires_after(kAcceptRetry);
   accept_retry_timer_.async_wait([this](const error_code& wait_ec) {
     if (!wait_ec) DoAccept();
@@ -165,9 +177,7 @@ void Worker::RefuseBusy(int fd) {
   ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
   ::shutdown(fd, SHUT_RDWR);
   ::close(fd);
-  auto now = std::chrono::steady_clock::now();
-  if (now - last_refusal_log_ >= std::chrono::seconds(1)) {
-    last_refusal_log_ = now;
+  if (DueForWarning(last_refusal_warning_)) {
     state_.log.Warn("connection refused",
                     {{"reason", "HTTP_MAX_CONNECTIONS reached"},
                      {"max_connections", state_.config.max_connections}});

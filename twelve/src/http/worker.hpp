@@ -97,7 +97,8 @@ class Worker {
   std::uint32_t request_id_prefix_;
   std::uint64_t request_id_counter_ = 0;
   bool draining_ = false;
-  std::chrono::steady_clock::time_point last_refusal_log_{};
+  std::chrono::steady_clock::time_point last_refusal_warning_{};
+  std::chrono::steady_clock::time_point last_accept_warning_{};
 };
 
 }  // namespace twelve::http
