@@ -118,7 +118,9 @@ class Connection final : public detail::ResponseSink,
   char request_id_[40] = {};
   std::string_view remote_address_;
 
-  std::string partial_;  // bytes of a request not yet complete
+  // Bytes received and not answered: a request not yet complete, or the
+  // requests a batch limit left (backlog_).
+  std::string partial_;
   std::optional<RequestParser> parser_;
   std::vector<FieldSpan> spans_;
   bool continue_sent_ = false;
@@ -129,7 +131,7 @@ class Connection final : public detail::ResponseSink,
   std::deque<Slot> pending_;
 
   std::string out_;
-  bool writing_ = false;
+  bool writing_ = false;       // out_ waits for room in the socket
   bool flush_posted_ = false;  // answers wait for a posted Flush()
 
   Clock::time_point deadline_ = Clock::time_point::max();
