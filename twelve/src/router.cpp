@@ -6,13 +6,6 @@
 namespace twelve {
 namespace {
 
-AsyncHandler Adapt(Handler handler) {
-  return [handler = std::move(handler)](const Request& request,
-                                        Responder responder) {
-    responder.Send(handler(request));
-  };
-}
-
 bool HasMethod(const std::vector<std::string>& methods,
                std::string_view method) {
   return std::find(methods.begin(), methods.end(), method) != methods.end();
@@ -49,8 +42,7 @@ Router& Router::Delete(std::string path, Handler handler) {
   return Handle("DELETE", std::move(path), std::move(handler));
 }
 Router& Router::Handle(std::string method, std::string path, Handler handler) {
-  return HandleAsync(std::move(method), std::move(path),
-                     Adapt(std::move(handler)));
+  return Add(Route{std::move(method), std::move(handler), {}}, std::move(path));
 }
 Router& Router::GetAsync(std::string path, AsyncHandler handler) {
   return HandleAsync("GET", std::move(path), std::move(handler));
@@ -58,19 +50,27 @@ Router& Router::GetAsync(std::string path, AsyncHandler handler) {
 
 Router& Router::HandleAsync(std::string method, std::string path,
                             AsyncHandler handler) {
+  return Add(Route{std::move(method), {}, std::move(handler)}, std::move(path));
+}
+
+Router& Router::Add(Route route, std::string path) {
   if (path.empty() || path.front() != '/') {
     throw std::invalid_argument("route path must start with '/': " + path);
   }
+  if (!route.handler && !route.async_handler) {
+    throw std::invalid_argument("route without a handler: " + route.method +
+                                " " + path);
+  }
   Path& entry = PathEntry(std::move(path));
-  for (const Route& route : entry.routes) {
-    if (route.method == method) {
-      throw std::logic_error("route registered twice: " + method + " " +
+  for (const Route& existing : entry.routes) {
+    if (existing.method == route.method) {
+      throw std::logic_error("route registered twice: " + route.method + " " +
                              entry.path);
     }
   }
-  entry.routes.push_back(Route{std::move(method), std::move(handler)});
+  entry.routes.push_back(std::move(route));
   std::vector<std::string> methods;
-  for (const Route& route : entry.routes) methods.push_back(route.method);
+  for (const Route& existing : entry.routes) methods.push_back(existing.method);
   entry.allow = AllowHeader(std::move(methods));
   return *this;
 }
@@ -88,15 +88,15 @@ Router::Match Router::Find(std::string_view method,
                            std::string_view path) const {
   for (const Path& entry : paths_) {
     if (entry.path != path) continue;
-    const AsyncHandler* get = nullptr;
+    const Route* get = nullptr;
     for (const Route& route : entry.routes) {
-      if (route.method == method) return Match{&route.handler, 200, {}};
-      if (route.method == "GET") get = &route.handler;
+      if (route.method == method) return route.Found();
+      if (route.method == "GET") get = &route;
     }
-    if (method == "HEAD" && get != nullptr) return Match{get, 200, {}};
-    return Match{nullptr, 405, entry.allow};
+    if (method == "HEAD" && get != nullptr) return get->Found();
+    return Match{nullptr, nullptr, 405, entry.allow};
   }
-  return Match{nullptr, 404, {}};
+  return Match{nullptr, nullptr, 404, {}};
 }
 
 }  // namespace twelve

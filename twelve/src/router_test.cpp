@@ -18,8 +18,9 @@ Response Call(const Router::Match& match) {
     }
     Response answer;
   };
+  if (match.handler != nullptr) return (*match.handler)(Request{});
   auto capture = std::make_shared<Capture>();
-  (*match.handler)(Request{}, Responder(capture, 1));
+  (*match.async_handler)(Request{}, Responder(capture, 1));
   return capture->answer;
 }
 
@@ -27,7 +28,8 @@ TEST(Router, FindsHandlerByMethodAndPath) {
   Router router;
   router.Get("/", Ok);
   Router::Match match = router.Find("GET", "/");
-  ASSERT_NE(match.handler, nullptr);
+  ASSERT_NE(match.handler, nullptr);  // synchronous: called directly
+  EXPECT_EQ(match.async_handler, nullptr);
   EXPECT_EQ(Call(match).body, "ok");
 }
 
@@ -37,6 +39,7 @@ TEST(Router, UnknownPathIsNotFound) {
   Router::Match match = router.Find("GET", "/missing");
   EXPECT_EQ(match.status, 404);
   EXPECT_EQ(match.handler, nullptr);
+  EXPECT_EQ(match.async_handler, nullptr);
 }
 
 TEST(Router, OtherMethodIsNotAllowedWithAllowHeader) {
@@ -86,12 +89,21 @@ TEST(Router, RejectsRelativePath) {
   EXPECT_THROW(router.Get("relative", Ok), std::invalid_argument);
 }
 
+TEST(Router, RejectsEmptyHandler) {
+  Router router;
+  EXPECT_THROW(router.Get("/", Handler{}), std::invalid_argument);
+  EXPECT_THROW(router.GetAsync("/", AsyncHandler{}), std::invalid_argument);
+}
+
 TEST(Router, AsyncHandlerAnswersThroughResponder) {
   Router router;
   router.GetAsync("/later", [](const Request&, Responder responder) {
     responder.Send(Response::Text("later"));
   });
-  EXPECT_EQ(Call(router.Find("GET", "/later")).body, "later");
+  Router::Match match = router.Find("GET", "/later");
+  ASSERT_NE(match.async_handler, nullptr);
+  EXPECT_EQ(match.handler, nullptr);
+  EXPECT_EQ(Call(match).body, "later");
 }
 
 TEST(Responder, DroppedResponderAnswers500) {

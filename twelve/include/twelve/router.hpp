@@ -27,23 +27,34 @@ class Router {
   Router& HandleAsync(std::string method, std::string path,
                       AsyncHandler handler);
 
+  // When status is 200, exactly one of the handlers is set: a synchronous
+  // handler is called directly (its answer needs no Responder).
   struct Match {
-    const AsyncHandler* handler = nullptr;  // set when status == 200
-    int status = 200;                       // 200, 404 or 405
-    std::string_view allow;                 // for 405: "GET, HEAD"
+    const Handler* handler = nullptr;
+    const AsyncHandler* async_handler = nullptr;
+    int status = 200;        // 200, 404 or 405
+    std::string_view allow;  // for 405: "GET, HEAD"
   };
   Match Find(std::string_view method, std::string_view path) const;
 
  private:
   struct Route {
     std::string method;
-    AsyncHandler handler;
+    Handler handler;  // one of the two
+    AsyncHandler async_handler;
+    Match Found() const {
+      return Match{handler ? &handler : nullptr,
+                   handler ? nullptr : &async_handler,
+                   200,
+                   {}};
+    }
   };
   struct Path {
     std::string path;
     std::vector<Route> routes;
     std::string allow;
   };
+  Router& Add(Route route, std::string path);
   Path& PathEntry(std::string path);
 
   std::vector<Path> paths_;

@@ -254,28 +254,45 @@ void Connection::Dispatch(const Request& request,
   InFlight current{next_id_++, &request, framing, request_began_};
   current_ = &current;
   Router::Match match = state_.router.Find(request.method, request.path);
-  if (match.handler == nullptr) {
-    Response answer = match.status == 404
-                          ? ErrorResponse(Status::NotFound("no route"))
-                          : Response::Text("method not allowed\n", 405)
-                                .With("Allow", std::string(match.allow));
-    Complete(current.id, std::move(answer));
+  if (match.status == 404) {
+    Complete(current.id, ErrorResponse(Status::NotFound("no route")));
+  } else if (match.status != 200) {
+    Complete(current.id, Response::Text("method not allowed\n", 405)
+                             .With("Allow", std::string(match.allow)));
   } else {
-    try {
-      (*match.handler)(request, Responder(shared_from_this(), current.id));
-    } catch (const std::exception& e) {
-      // The Responder, destroyed unanswered while unwinding, sent the 500.
-      state_.log.Error("handler failed", {{"path", request.path},
-                                          {"error", e.what()},
-                                          {"request_id", request.request_id}});
-    } catch (...) {
-      state_.log.Error("handler failed", {{"path", request.path},
-                                          {"error", "unknown exception"},
-                                          {"request_id", request.request_id}});
-    }
+    CallHandler(match, request, current.id);
   }
   current_ = nullptr;
   if (!current.answered) pending_.push_back(MakeSlot(current));
+}
+
+// A synchronous handler answers by returning (no Responder, no shared
+// ownership taken per request); an asynchronous one through its Responder,
+// which answers 500 if it is dropped unanswered, also while unwinding.
+void Connection::CallHandler(const Router::Match& match, const Request& request,
+                             std::uint64_t id) {
+  try {
+    if (match.handler != nullptr) {
+      Complete(id, (*match.handler)(request));
+    } else {
+      (*match.async_handler)(request, Responder(shared_from_this(), id));
+    }
+    return;
+  } catch (const std::exception& e) {
+    LogHandlerFailure(request, e.what());
+  } catch (...) {
+    LogHandlerFailure(request, "unknown exception");
+  }
+  if (match.handler != nullptr) {
+    Complete(id, ErrorResponse(Status::Internal("handler failed")));
+  }
+}
+
+void Connection::LogHandlerFailure(const Request& request,
+                                   std::string_view error) {
+  state_.log.Error("handler failed", {{"path", request.path},
+                                      {"error", error},
+                                      {"request_id", request.request_id}});
 }
 
 Connection::Slot Connection::MakeSlot(const InFlight& current) const {

@@ -32,6 +32,7 @@
 #include "http/response_writer.hpp"
 #include "http/worker.hpp"
 #include "twelve/http.hpp"
+#include "twelve/router.hpp"
 
 namespace twelve::http {
 
@@ -93,6 +94,9 @@ class Connection final : public detail::ResponseSink,
   void Resume();
   void Consume(const char* data, std::size_t size, bool own_buffer);
   void Dispatch(const Request& request, const ResponseFraming& framing);
+  void CallHandler(const Router::Match& match, const Request& request,
+                   std::uint64_t id);
+  void LogHandlerFailure(const Request& request, std::string_view error);
   void Reject(int status, std::string_view reason, int version);
   void Emit(std::uint64_t id, const Response& response, ResponseFraming framing,
             const AccessInfo& access);
