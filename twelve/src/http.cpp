@@ -129,7 +129,8 @@ Response ErrorResponse(const Status& status) {
 
 Responder& Responder::operator=(Responder&& other) noexcept {
   if (this != &other) {
-    if (sink_) sink_->Complete(id_, Response::Text("internal error\n", 500));
+    if (sink_)
+      sink_->Complete(id_, ErrorResponse(Status::Internal("no answer")));
     sink_ = std::move(other.sink_);
     id_ = other.id_;
   }
@@ -139,7 +140,7 @@ Responder& Responder::operator=(Responder&& other) noexcept {
 Responder::~Responder() {
   // A handler that dropped its Responder would otherwise hang the client and
   // every request pipelined behind it.
-  if (sink_) sink_->Complete(id_, Response::Text("internal error\n", 500));
+  if (sink_) sink_->Complete(id_, ErrorResponse(Status::Internal("no answer")));
 }
 
 void Responder::Send(Response response) {

@@ -402,7 +402,7 @@ void Connection::Emit(std::uint64_t id, const Response& response,
                      {{"path", access.path},
                       {"reason", why},
                       {"request_id", access.request_id}});
-    fallback = Response::Text("internal error\n", 500);
+    fallback = ErrorResponse(Status::Internal("invalid response"));
     AppendResponse(out_, fallback, worker_.date().Now(), framing);
     sent = &fallback;
   }
@@ -417,8 +417,8 @@ void Connection::Emit(std::uint64_t id, const Response& response,
       access.began);
 }
 
-// Sends what is buffered with one write; only what the kernel did not take
-// is left for an asynchronous write.
+// Sends what is buffered with one write; what the kernel does not take
+// waits for the Poller to report room (WriteRest).
 void Connection::Flush() {
   worker_.access_log().Stamp();  // the answers leave now
   if (closed_ || writing_) return;
