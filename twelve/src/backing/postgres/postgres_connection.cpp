@@ -263,7 +263,6 @@ void PostgresConnection::OnConnected() {
     return;
   }
   state_ = State::kReady;
-  ready_.store(true, std::memory_order_release);
   first_attempt_done_ = true;
   reconnect_logged_ = false;
   last_error_.clear();
@@ -275,6 +274,8 @@ void PostgresConnection::OnConnected() {
             {"url", url_.Masked()},
             {"back", ever_connected_}});
   ever_connected_ = true;
+  // Published after the event: whoever sees the store ready finds it logged.
+  ready_.store(true, std::memory_order_release);
   WaitRead();
   SendHeld();  // the calls made while connecting, in order
 }

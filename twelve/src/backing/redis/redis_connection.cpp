@@ -233,12 +233,13 @@ void RedisConnection::OnConnected() {
   last_error_.clear();
   backoff_.Reset();
   Disarm();  // the connect deadline; commands arm their own
-  up_.store(true, std::memory_order_release);
   log_.Info("store connected", {{"store", "redis"},
                                 {"loop", settings_.loop},
                                 {"address", address_},
                                 {"database", settings_.database},
                                 {"back", back}});
+  // Published after the event: whoever sees the store ready finds it logged.
+  up_.store(true, std::memory_order_release);
   Flush();  // what was queued during the first attempt
 }
 

@@ -266,10 +266,11 @@ void SqliteCounterStore::Open() {
     std::lock_guard lock(mutex_);
     state_ = State::kOpen;
   }
-  ready_.store(true);
   log_.Info("store connected",
             {{"store", "sqlite"}, {"url", url_}, {"back", lost_}});
   lost_ = false;
+  // Published after the event: whoever sees the store ready finds it logged.
+  ready_.store(true);
 }
 
 // The database failed to open, or failed a transaction with a disk error:
