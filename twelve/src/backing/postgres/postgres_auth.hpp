@@ -1,0 +1,72 @@
+#pragma once
+// The password exchanges a PostgreSQL server may ask for, computed with
+// nettle: MD5 (the legacy "md5" method) and SCRAM-SHA-256 (RFC 5802 and
+// RFC 7677, PostgreSQL's default since 14), with or without channel binding
+// (SCRAM-SHA-256-PLUS, tls-server-end-point, RFC 5929). Cleartext needs
+// nothing computed: the password itself is sent.
+//
+// Errors: a server message that does not follow the RFC, or a server that
+// cannot prove it knows the password, is kUnavailable with a message that
+// starts "postgres: SCRAM" and says what was wrong; never the password.
+//
+// Passwords are used as bytes: SASLprep (RFC 4013) normalisation is not
+// applied, which matters only for non-ASCII passwords that normalise to
+// something else (the server normalises them when it stores them).
+//
+// Threading: none; a ScramSha256 belongs to one connection attempt.
+
+#include <string>
+#include <string_view>
+
+#include "twelve/status.hpp"
+
+namespace twelve::backing::pg {
+
+// The answer to AuthenticationMD5Password:
+// "md5" + hex(md5(hex(md5(password + user)) + salt)).
+std::string Md5PasswordResponse(std::string_view user,
+                                std::string_view password,
+                                std::string_view salt);
+
+// One SCRAM-SHA-256 exchange, client side:
+//   ClientFirstMessage() -> SASLInitialResponse
+//   ClientFinalMessage(AuthenticationSASLContinue data) -> SASLResponse
+//   VerifyServerFinal(AuthenticationSASLFinal data)
+class ScramSha256 {
+ public:
+  // `nonce`: printable ASCII without ',' (RandomNonce() outside tests).
+  // `channel_binding`: the tls-server-end-point hash of the server's
+  // certificate (TlsSession::ServerEndPointHash), or empty for no binding.
+  ScramSha256(std::string password, std::string nonce,
+              std::string channel_binding = {});
+  ~ScramSha256();  // wipes the password and the derived keys
+
+  // 18 random bytes (getrandom), base64: what libpq sends.
+  static std::string RandomNonce();
+
+  // "SCRAM-SHA-256-PLUS" with channel binding, else "SCRAM-SHA-256".
+  std::string_view mechanism() const;
+  // "n,,n=,r=<nonce>" (or "p=tls-server-end-point,,n=,r=<nonce>").
+  std::string ClientFirstMessage() const;
+  // Checks the server's first message (its nonce must extend ours; the
+  // salt must be base64; the iteration count a positive integer no larger
+  // than kMaxIterations) and returns the client's final message with its
+  // proof.
+  Result<std::string> ClientFinalMessage(std::string_view server_first);
+  // Checks the server's signature ("v=...") in constant time; "e=..." is
+  // the server's refusal, reported with its reason.
+  Status VerifyServerFinal(std::string_view server_final) const;
+
+  // A server asking for more would make a connection attempt spin on
+  // PBKDF2; libpq's default is 4096.
+  static constexpr long kMaxIterations = 10'000'000;
+
+ private:
+  std::string password_;
+  std::string nonce_;
+  std::string channel_binding_;
+  std::string client_first_bare_;
+  std::string server_signature_;  // expected, set by ClientFinalMessage
+};
+
+}  // namespace twelve::backing::pg

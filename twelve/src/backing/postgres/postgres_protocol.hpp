@@ -1,0 +1,158 @@
+#pragma once
+// The PostgreSQL frontend/backend protocol, version 3.0: the messages the
+// driver sends, each appended whole to a byte buffer, and the messages the
+// server sends, cut out of the received bytes and decoded. No I/O and no
+// state beyond the bytes: PostgresConnection moves them and decides.
+// https://www.postgresql.org/docs/15/protocol-message-formats.html
+//
+// Every decoder checks every length against the message it reads: a
+// message that does not hold what its type promises is an error value
+// (kUnavailable, "postgres: malformed <message>: <what>"), never a read past
+// its end. The driver drops a connection that sends one.
+//
+// Threading: none; an InputBuffer belongs to one connection.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "twelve/status.hpp"
+
+namespace twelve::backing::pg {
+
+// ---- Frontend messages: each call appends one whole message to `out`.
+
+// Asks the server whether it will speak TLS; it answers one byte, 'S' or
+// 'N', before any message.
+void AppendSslRequest(std::string& out);
+// The first message of a session (protocol 3.0): `parameters` in order, such
+// as {"user", ...}, {"database", ...}, {"application_name", ...}.
+void AppendStartup(
+    std::string& out,
+    std::span<const std::pair<std::string, std::string>> parameters);
+// A password: cleartext, or an MD5 response (see postgres_auth.hpp).
+void AppendPassword(std::string& out, std::string_view password);
+void AppendSaslInitialResponse(std::string& out, std::string_view mechanism,
+                               std::string_view data);
+void AppendSaslResponse(std::string& out, std::string_view data);
+// A simple query: one or more statements, no parameters.
+void AppendQuery(std::string& out, std::string_view sql);
+// Prepares `sql` as `statement` ("" is the unnamed statement); parameter
+// types are left to the server.
+void AppendParse(std::string& out, std::string_view statement,
+                 std::string_view sql);
+// Binds `statement` to the unnamed portal: every parameter is text and not
+// null, every result column is text.
+void AppendBind(std::string& out, std::string_view statement,
+                std::span<const std::string> parameters);
+// Runs the unnamed portal to completion.
+void AppendExecute(std::string& out);
+void AppendSync(std::string& out);
+void AppendTerminate(std::string& out);
+
+// ---- Backend messages.
+
+// One whole message: its type byte and its body (the bytes after the
+// length). The body views the InputBuffer it came from.
+struct Message {
+  char type = 0;
+  std::string_view body;
+};
+
+// The bytes received and not yet decoded.
+class InputBuffer {
+ public:
+  // Larger than anything the driver asks for; a bigger length means the
+  // stream is not the protocol (or a server gone wrong).
+  static constexpr std::size_t kDefaultMaxMessage = 64 * 1024 * 1024;
+
+  explicit InputBuffer(std::size_t max_message = kDefaultMaxMessage);
+
+  // Room for at least `at_least` more bytes, to receive into. Invalidates
+  // the views of messages returned before.
+  std::span<char> Prepare(std::size_t at_least = 16 * 1024);
+  // `n` bytes were received into the span Prepare returned.
+  void Commit(std::size_t n);
+  // The next whole message, consumed; nullopt when more bytes are needed;
+  // an error when the bytes cannot be the protocol (a length below 4 or
+  // above max_message: the error says which). The view stays valid until
+  // the next Prepare or Clear.
+  Result<std::optional<Message>> Next();
+  // The single byte that answers an SSLRequest, consumed; nullopt when none
+  // has arrived yet.
+  std::optional<char> TakeByte();
+  // Bytes received and not consumed.
+  std::size_t size() const;
+  void Clear();
+
+ private:
+  std::size_t max_message_;
+  std::vector<char> bytes_;
+  std::size_t begin_ = 0;  // first byte not consumed
+  std::size_t end_ = 0;    // one past the last byte received
+};
+
+// Authentication request codes ('R' messages).
+enum class AuthCode : std::int32_t {
+  kOk = 0,
+  kKerberosV5 = 2,
+  kCleartextPassword = 3,
+  kMd5Password = 5,
+  kGss = 7,
+  kGssContinue = 8,
+  kSspi = 9,
+  kSasl = 10,
+  kSaslContinue = 11,
+  kSaslFinal = 12,
+};
+struct Authentication {
+  std::int32_t code = 0;  // an AuthCode, or a code this driver does not know
+  std::string_view data;  // what follows the code: the MD5 salt (4 bytes),
+                          // the SASL mechanisms, the SASL server data
+};
+Result<Authentication> DecodeAuthentication(std::string_view body);
+// The mechanisms an AuthenticationSASL offers, in the server's order.
+Result<std::vector<std::string_view>> DecodeSaslMechanisms(
+    std::string_view data);
+
+// The fields of an ErrorResponse ('E') or NoticeResponse ('N') the driver
+// uses; the others are skipped.
+struct ServerError {
+  std::string severity;  // 'V' (never localized), else 'S'
+  std::string sqlstate;  // 'C'
+  std::string message;   // 'M'
+  std::string detail;    // 'D'
+  std::string hint;      // 'H'
+};
+Result<ServerError> DecodeError(std::string_view body);
+// One line for logs and Status messages: "ERROR 42P01: relation "x" does
+// not exist" followed by " (detail: ...)" and " (hint: ...)" when present.
+// Newlines in the server's text become spaces.
+std::string Describe(const ServerError& error);
+
+// ParameterStatus ('S'): a server setting's name and value.
+Result<std::pair<std::string_view, std::string_view>> DecodeParameterStatus(
+    std::string_view body);
+// ReadyForQuery ('Z'): 'I' (idle), 'T' (in a transaction) or 'E' (in a
+// failed transaction).
+Result<char> DecodeReadyForQuery(std::string_view body);
+// DataRow ('D'): the row's values, null as nullopt; replaces `row`.
+Status DecodeDataRow(std::string_view body,
+                     std::vector<std::optional<std::string>>& row);
+// CommandComplete ('C'): the command tag, such as "INSERT 0 1".
+Result<std::string_view> DecodeCommandComplete(std::string_view body);
+// NegotiateProtocolVersion ('v'): the newest minor version the server
+// speaks and the startup options it did not recognise.
+struct ProtocolNegotiation {
+  std::int32_t newest_minor = 0;
+  std::vector<std::string_view> unrecognized;
+};
+Result<ProtocolNegotiation> DecodeNegotiateProtocolVersion(
+    std::string_view body);
+
+}  // namespace twelve::backing::pg
