@@ -4,6 +4,7 @@
 #include <boost/url/url_view.hpp>
 #include <charconv>
 
+#include "backing/postgres/postgres_settings.hpp"
 #include "twelve/settings.hpp"
 
 namespace twelve {
@@ -76,19 +77,6 @@ Status ParseRedis(const boost::urls::url_view& view, StoreUrl& url) {
   return Status::Ok();
 }
 
-// The connection parameters a URL may set: TLS and session options. Not
-// host, port, user, password or dbname, which the URL itself says, and not
-// what would point libpq at files or services named elsewhere.
-bool IsAllowedPostgresParam(std::string_view key) {
-  for (std::string_view allowed :
-       {"sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl",
-        "channel_binding", "gssencmode", "target_session_attrs", "options",
-        "application_name"}) {
-    if (key == allowed) return true;
-  }
-  return false;
-}
-
 Status ParsePostgres(const boost::urls::url_view& view, StoreUrl& url) {
   if (Status status = ParseAuthority(view, url); !status.ok()) return status;
   std::string path = view.path();
@@ -98,15 +86,13 @@ Status ParsePostgres(const boost::urls::url_view& view, StoreUrl& url) {
   }
   url.path = path;
   for (auto param : view.params()) {
-    if (!IsAllowedPostgresParam(param.key)) {
-      return Expected("unknown parameter \"" + std::string(param.key) +
-                          "\"; allowed: sslmode, sslrootcert, sslcert, "
-                          "sslkey, sslcrl, channel_binding, gssencmode, "
-                          "target_session_attrs, options, application_name",
-                      kPostgresForm);
-    }
     url.params.emplace_back(param.key, param.value);
   }
+  // The driver's own reading of the parameters, so that a URL it would
+  // refuse is refused here, when the configuration is read.
+  Result<backing::PostgresSettings> settings =
+      backing::ParsePostgresSettings(url);
+  if (!settings.ok()) return Expected(settings.status().message(), kPostgresForm);
   return Status::Ok();
 }
 

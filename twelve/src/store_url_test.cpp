@@ -54,6 +54,51 @@ TEST(StoreUrl, ParsesPostgresBothSchemes) {
   EXPECT_EQ(Parse("postgresql://u@h:5433/d").port, 5433);
 }
 
+TEST(StoreUrl, AcceptsEveryPostgresParameterValueTheDriverKnows) {
+  for (const char* query :
+       {"sslmode=disable", "sslmode=allow", "sslmode=prefer",
+        "sslmode=require", "sslmode=verify-ca&sslrootcert=/ca.pem",
+        "sslmode=verify-full&sslrootcert=/ca.pem",
+        "sslcert=/c.pem&sslkey=/k.pem", "sslcrl=/crl.pem",
+        "channel_binding=disable", "channel_binding=prefer",
+        "channel_binding=require", "gssencmode=disable", "gssencmode=prefer",
+        "target_session_attrs=any", "target_session_attrs=read-write",
+        "target_session_attrs=read-only", "target_session_attrs=primary",
+        "target_session_attrs=standby",
+        "target_session_attrs=prefer-standby", "application_name=web",
+        "options=-c%20work_mem%3D4MB"}) {
+    std::string url = std::string("postgres://u:pw@h/d?") + query;
+    EXPECT_TRUE(ParseStoreUrl(url).ok()) << url;
+  }
+}
+
+TEST(StoreUrl, RejectsPostgresParameterValuesNamingWhatIsAccepted) {
+  struct Case {
+    const char* query;
+    const char* says;
+  };
+  for (const Case& bad : std::initializer_list<Case>{
+           {"sslmode=on", "sslmode=on: expected one of disable, allow, "
+                          "prefer, require, verify-ca, verify-full"},
+           {"channel_binding=yes", "channel_binding=yes: expected one of"},
+           {"gssencmode=require", "GSSAPI encryption is not supported"},
+           {"target_session_attrs=fast", "target_session_attrs=fast"},
+           {"sslmode=verify-full", "needs sslrootcert"},
+           {"sslcert=/c.pem", "sslcert and sslkey go together"},
+           {"sslmode=disable&channel_binding=require", "needs TLS"},
+       }) {
+    std::string error = Error(std::string("postgres://u:pw@h/d?") + bad.query);
+    EXPECT_NE(error.find(bad.says), std::string::npos) << error;
+    EXPECT_NE(error.find("postgres://user:password@host"), std::string::npos)
+        << error;
+  }
+}
+
+TEST(StoreUrl, RejectsPostgresWithoutUser) {
+  EXPECT_NE(Error("postgres://h/d").find("the user is missing"),
+            std::string::npos);
+}
+
 TEST(StoreUrl, RejectsUnknownPostgresParameter) {
   EXPECT_NE(Error("postgres://u@h/d?host=evil").find("unknown parameter"),
             std::string::npos);

@@ -111,7 +111,7 @@ def test_postgres_url_parameters_reach_the_connection(tmp_path, postgres,
     server = start_server("welcome", env={"DATABASE_URL": url})
     assert server.get("/").status == 200
     # The server sees the web process's sessions under the name the URL
-    # gave: the parameters reach libpq instead of being dropped.
+    # gave: the parameters reach the connection instead of being dropped.
     seen = postgres.query(
         "SELECT count(*) FROM pg_stat_activity "
         "WHERE application_name = 'welcome-e2e'")

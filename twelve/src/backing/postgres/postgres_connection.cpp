@@ -1,13 +1,14 @@
-// One state machine (connect, watch, fail, reconnect) kept in one file,
-// past the usual length: its transitions read best side by side. Which
-// result answers which query is postgres_pipeline.cpp's business.
+// One state machine (connect, authenticate, move bytes, fail, reconnect)
+// kept in one file, past the usual length: its transitions read best side
+// by side. Which message answers which query is postgres_pipeline.cpp's
+// business; the bytes of each message are postgres_protocol.cpp's.
 
 #include "backing/postgres/postgres_connection.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <sys/socket.h>
 
+#include <algorithm>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <cerrno>
 #include <cstring>
@@ -17,65 +18,65 @@
 
 namespace twelve::backing {
 namespace asio = boost::asio;
+using boost::asio::ip::tcp;
 using boost::system::error_code;
 
 namespace {
 
 constexpr std::string_view kStore = "postgres";
+constexpr std::string_view kPlus = "SCRAM-SHA-256-PLUS";
+constexpr std::string_view kScram = "SCRAM-SHA-256";
 
-// libpq's messages end with a newline and may span lines; a log field or a
-// Status message wants one line.
-std::string OneLine(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
-    text.pop_back();
-  }
-  for (char& c : text) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  }
-  return text;
+std::string SystemError(std::string_view what) {
+  return std::string(what) + ": " + std::strerror(errno);
 }
 
-// Sockets have unique inode numbers; the descriptor number alone could be
-// reused by a new socket after libpq closes the old one mid-connect.
-ino_t InodeOf(int fd) {
-  struct stat st;
-  return fstat(fd, &st) == 0 ? st.st_ino : 0;
-}
-
-// libpq would resolve a host name itself, blocking the loop: only literal
-// addresses and socket directories are handed to it as they are.
-bool NeedsResolving(const std::string& host) {
-  if (host.empty() || host.front() == '/') return false;
-  error_code ec;
-  asio::ip::make_address(host, ec);
-  return static_cast<bool>(ec);
+std::string UnsupportedAuthentication(std::int32_t code) {
+  std::string method;
+  switch (static_cast<pg::AuthCode>(code)) {
+    case pg::AuthCode::kKerberosV5:
+      method = "Kerberos V5";
+      break;
+    case pg::AuthCode::kGss:
+    case pg::AuthCode::kGssContinue:
+      method = "GSSAPI";
+      break;
+    case pg::AuthCode::kSspi:
+      method = "SSPI";
+      break;
+    default:
+      method = "an unknown kind of (" + std::to_string(code) + ")";
+  }
+  return "the server asks for " + method +
+         " authentication, which this driver does not support; use "
+         "scram-sha-256, md5 or password in pg_hba.conf";
 }
 
 }  // namespace
 
 PostgresConnection::PostgresConnection(asio::io_context& io,
-                                       Result<const Libpq*> libpq,
                                        const StoreUrl& url,
                                        const Options& options,
                                        const Logger& log, int loop)
     : io_(io),
-      libpq_(std::move(libpq)),
-      pq_(libpq_.ok() ? *libpq_ : nullptr),
       url_(url),
       options_(options),
       log_(log),
       loop_(loop),
       backoff_(options.min_backoff, options.max_backoff),
-      pipeline_(pq_, options.pipeline, options.statements,
-                options.operation_timeout) {
+      pipeline_(options.statements, options.operation_timeout) {
+  Result<PostgresSettings> settings = ParsePostgresSettings(url_);
+  if (settings.ok()) {
+    settings_ = std::move(*settings);
+  } else {
+    settings_error_ = settings.status().message();
+  }
   resolver_.emplace(io_);
   timer_.emplace(io_);
   operation_timer_.emplace(io_);
 }
 
-PostgresConnection::~PostgresConnection() {
-  if (pg_ != nullptr) pq_->PQfinish(pg_);
-}
+PostgresConnection::~PostgresConnection() = default;
 
 // Exceptions never escape into the loop: a bug costs the connection, not
 // the process.
@@ -91,9 +92,7 @@ void PostgresConnection::Guarded(F&& body) {
     log_.Error("store driver failed", {{"store", kStore}, {"loop", loop_}});
   }
   try {
-    if (state_ == State::kConnecting || state_ == State::kReady) {
-      Lost("internal error", false);
-    }
+    Failed("internal error");
   } catch (...) {  // nothing left to do but keep the loop alive
   }
 }
@@ -139,8 +138,9 @@ void PostgresConnection::Close() {
 
 void PostgresConnection::BeginAttempt() {
   state_ = State::kConnecting;
-  if (pq_ == nullptr) {
-    FailAttempt(libpq_.status().message(), false);
+  phase_ = Phase::kTcp;
+  if (!settings_error_.empty()) {
+    FailAttempt(settings_error_, false);
     return;
   }
   timer_->expires_after(options_.connect_timeout);
@@ -155,113 +155,324 @@ void PostgresConnection::BeginAttempt() {
           true);
     });
   });
-  if (!NeedsResolving(url_.host)) {
-    StartLibpq("");
+  std::string port = std::to_string(url_.port);
+  error_code ec;
+  asio::ip::address address = asio::ip::make_address(url_.host, ec);
+  if (!ec) {
+    ConnectTo(Endpoints::create(tcp::endpoint(address, url_.port), url_.host,
+                                port));
     return;
   }
   resolver_->async_resolve(
-      url_.host, std::to_string(url_.port),
+      url_.host, port,
       [self = shared_from_this(), generation = generation_](
-          const error_code& ec,
-          const asio::ip::tcp::resolver::results_type& results) {
+          const error_code& ec, const Endpoints& endpoints) {
         if (generation != self->generation_) return;
-        self->Guarded([&] { self->OnResolved(ec, results); });
+        self->Guarded([&] { self->OnResolved(ec, endpoints); });
       });
 }
 
-void PostgresConnection::OnResolved(
-    const error_code& ec,
-    const asio::ip::tcp::resolver::results_type& results) {
-  if (ec || results.empty()) {
+void PostgresConnection::OnResolved(const error_code& ec,
+                                    const Endpoints& endpoints) {
+  if (ec || endpoints.empty()) {
     FailAttempt("cannot resolve host " + url_.host + ": " +
                     (ec ? ec.message() : "no address"),
                 false);
     return;
   }
-  // Every address, so that libpq tries them in turn as it would have.
-  std::string hostaddr;
-  for (const auto& entry : results) {
-    if (!hostaddr.empty()) hostaddr += ',';
-    hostaddr += entry.endpoint().address().to_string();
-  }
-  StartLibpq(hostaddr);
+  ConnectTo(endpoints);
 }
 
-namespace {
-const std::string kApplicationName = "twelve";
-}  // namespace
+void PostgresConnection::ConnectTo(const Endpoints& endpoints) {
+  socket_.emplace(io_);
+  // Every address in turn, as libpq would.
+  asio::async_connect(*socket_, endpoints,
+                      [self = shared_from_this(), generation = generation_](
+                          const error_code& ec, const tcp::endpoint&) {
+                        if (generation != self->generation_) return;
+                        self->Guarded([&] { self->OnTcpConnected(ec); });
+                      });
+}
 
-void PostgresConnection::StartLibpq(const std::string& hostaddr) {
-  // libpq wants one host name per address.
-  std::string host = url_.host;
-  for (char c : hostaddr) {
-    if (c == ',') host += "," + url_.host;
-  }
-  std::string port = std::to_string(url_.port);
-  std::vector<const char*> keys;
-  std::vector<const char*> values;
-  auto add = [&](const char* key, const std::string& value) {
-    if (value.empty()) return;
-    keys.push_back(key);
-    values.push_back(value.c_str());
-  };
-  add("host", host);
-  add("hostaddr", hostaddr);
-  add("port", port);
-  add("dbname", url_.path);
-  add("user", url_.user);
-  add("password", url_.password);
-  bool named = false;
-  for (const auto& [key, value] : url_.params) {  // validated by the parser
-    add(key.c_str(), value);
-    named = named || key == "application_name";
-  }
-  if (!named) add("application_name", kApplicationName);
-  keys.push_back(nullptr);
-  values.push_back(nullptr);
-  // expand_dbname 0: the database name is a name, never a connection string.
-  pg_ = pq_->PQconnectStartParams(keys.data(), values.data(), 0);
-  if (pg_ == nullptr || pq_->PQstatus(pg_) == CONNECTION_BAD) {
-    FailAttempt(pg_ == nullptr ? "out of memory" : ErrorMessage(), false);
+void PostgresConnection::OnTcpConnected(const error_code& ec) {
+  if (ec) {
+    FailAttempt("cannot connect to " + url_.host + " port " +
+                    std::to_string(url_.port) + ": " + ec.message(),
+                false);
     return;
   }
-  pq_->PQsetNoticeProcessor(
-      pg_,
-      [](void* arg, const char* message) {
-        auto* self = static_cast<PostgresConnection*>(arg);
-        self->log_.Debug("store notice", {{"store", kStore},
-                                          {"loop", self->loop_},
-                                          {"notice", OneLine(message)}});
-      },
-      this);
-  // As the libpq manual says: before the first PQconnectPoll, act as if it
-  // had asked to wait until the socket is writable.
-  poll_ = PGRES_POLLING_WRITING;
-  PollConnect();
+  error_code option;
+  socket_->set_option(tcp::no_delay(true), option);
+  if (!option) socket_->non_blocking(true, option);
+  if (option) {
+    FailAttempt("cannot set up the socket: " + option.message(), false);
+    return;
+  }
+  if (settings_.tls == PostgresSettings::Tls::kDisable) {
+    SendStartup();
+    return;
+  }
+  phase_ = Phase::kTlsAnswer;
+  pg::AppendSslRequest(output_);
+  std::uint64_t generation = generation_;
+  Flush();
+  if (generation == generation_) WaitRead();
 }
 
-void PostgresConnection::PollConnect() {
-  if (poll_ == PGRES_POLLING_OK) {
-    OnConnected();
-  } else if (poll_ == PGRES_POLLING_FAILED) {
-    FailAttempt(ErrorMessage(), false);
-  } else if (!WatchSocket()) {
-    FailAttempt("cannot watch the socket: " + std::string(strerror(errno)),
-                false);
-  } else if (poll_ == PGRES_POLLING_READING) {
+void PostgresConnection::OnTlsAnswer() {
+  std::span<char> space = input_.Prepare(1);
+  ssize_t n = ::recv(socket_->native_handle(), space.data(), space.size(), 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
     WaitRead();
-  } else {
-    WaitWrite();
+    return;
   }
+  if (n <= 0) {
+    FailAttempt(n == 0 ? std::string("the server closed the connection")
+                       : SystemError("cannot receive"),
+                false);
+    return;
+  }
+  input_.Commit(static_cast<std::size_t>(n));
+  std::optional<char> answer = input_.TakeByte();
+  // Bytes after the answer were not sent by the server we will talk to
+  // (CVE-2021-23222): refuse them.
+  if (input_.size() != 0 || (answer != 'S' && answer != 'N')) {
+    FailAttempt("the server answered the TLS request with something else "
+                "than yes or no",
+                false);
+    return;
+  }
+  if (answer == 'N') {
+    if (settings_.tls == PostgresSettings::Tls::kRequire) {
+      FailAttempt("the server does not accept TLS, and sslmode asks for it",
+                  false);
+      return;
+    }
+    SendStartup();
+    return;
+  }
+  Result<std::unique_ptr<pg::TlsSession>> session =
+      pg::TlsSession::Start(socket_->native_handle(), settings_.tls_settings);
+  if (!session.ok()) {
+    FailAttempt(session.status().message(), false);
+    return;
+  }
+  tls_ = std::move(*session);
+  phase_ = Phase::kTlsHandshake;
+  ContinueHandshake();
+}
+
+void PostgresConnection::ContinueHandshake() {
+  Result<pg::TlsSession::Want> want = tls_->Handshake();
+  if (!want.ok()) {
+    FailAttempt(want.status().message(), false);
+  } else if (*want == pg::TlsSession::Want::kRead) {
+    WaitRead();
+  } else if (*want == pg::TlsSession::Want::kWrite) {
+    WaitWrite();
+  } else {
+    SendStartup();
+  }
+}
+
+void PostgresConnection::SendStartup() {
+  phase_ = Phase::kStartup;
+  server_parameters_.clear();
+  bound_ = false;
+  pg::AppendStartup(output_, settings_.startup);
+  std::uint64_t generation = generation_;
+  Flush();
+  if (generation == generation_) WaitRead();
+}
+
+void PostgresConnection::OnStartupMessage(const pg::Message& message) {
+  switch (message.type) {
+    case 'R':
+      OnAuthentication(message.body);
+      return;
+    case 'K':  // BackendKeyData: for cancel requests, which are not sent
+      return;
+    case 'Z':
+      OnStartupDone();
+      return;
+    case 'E': {
+      Result<pg::ServerError> error = pg::DecodeError(message.body);
+      FailAttempt(error.ok() ? pg::Describe(*error) : error.status().message(),
+                  false);
+      return;
+    }
+    default:
+      FailAttempt(std::string("the server sent an unexpected message '") +
+                      message.type + "' while starting the session",
+                  false);
+  }
+}
+
+void PostgresConnection::OnAuthentication(std::string_view body) {
+  Result<pg::Authentication> auth = pg::DecodeAuthentication(body);
+  if (!auth.ok()) {
+    FailAttempt(auth.status().message(), false);
+    return;
+  }
+  bool require_binding =
+      settings_.channel_binding == PostgresSettings::ChannelBinding::kRequire;
+  switch (static_cast<pg::AuthCode>(auth->code)) {
+    case pg::AuthCode::kOk:
+      if (require_binding && !bound_) {
+        FailAttempt("channel_binding=require, but the server authenticated "
+                    "the session without channel binding",
+                    false);
+      }
+      return;
+    case pg::AuthCode::kCleartextPassword:
+    case pg::AuthCode::kMd5Password: {
+      bool md5 = auth->code == static_cast<std::int32_t>(
+                                   pg::AuthCode::kMd5Password);
+      if (require_binding) {
+        FailAttempt(std::string("channel_binding=require, but the server asks "
+                                "for a") +
+                        (md5 ? "n MD5" : " cleartext") + " password",
+                    false);
+        return;
+      }
+      if (url_.password.empty()) {
+        FailAttempt("the server asks for a password, and the URL has none",
+                    false);
+        return;
+      }
+      if (md5 && auth->data.size() != 4) {
+        FailAttempt("postgres: malformed AuthenticationMD5Password", false);
+        return;
+      }
+      pg::AppendPassword(output_, md5 ? pg::Md5PasswordResponse(
+                                            url_.user, url_.password, auth->data)
+                                      : url_.password);
+      Flush();
+      return;
+    }
+    case pg::AuthCode::kSasl:
+      AnswerSasl(auth->data);
+      return;
+    case pg::AuthCode::kSaslContinue: {
+      if (!scram_) break;
+      Result<std::string> final = scram_->ClientFinalMessage(auth->data);
+      if (!final.ok()) {
+        FailAttempt(final.status().message(), false);
+        return;
+      }
+      pg::AppendSaslResponse(output_, *final);
+      Flush();
+      return;
+    }
+    case pg::AuthCode::kSaslFinal: {
+      if (!scram_) break;
+      if (Status status = scram_->VerifyServerFinal(auth->data); !status.ok()) {
+        FailAttempt(status.message(), false);
+        return;
+      }
+      bound_ = scram_->mechanism() == kPlus;
+      scram_.reset();
+      return;
+    }
+    default:
+      FailAttempt(UnsupportedAuthentication(auth->code), false);
+      return;
+  }
+  FailAttempt("the server sent a SASL message out of turn", false);
+}
+
+void PostgresConnection::AnswerSasl(std::string_view offered) {
+  Result<std::vector<std::string_view>> mechanisms =
+      pg::DecodeSaslMechanisms(offered);
+  if (!mechanisms.ok()) {
+    FailAttempt(mechanisms.status().message(), false);
+    return;
+  }
+  auto offers = [&](std::string_view name) {
+    return std::find(mechanisms->begin(), mechanisms->end(), name) !=
+           mechanisms->end();
+  };
+  std::string binding;
+  if (tls_ && offers(kPlus) &&
+      settings_.channel_binding != PostgresSettings::ChannelBinding::kDisable) {
+    Result<std::string> hash = tls_->ServerEndPointHash();
+    if (!hash.ok()) {
+      FailAttempt(hash.status().message(), false);
+      return;
+    }
+    binding = std::move(*hash);
+  } else if (settings_.channel_binding ==
+             PostgresSettings::ChannelBinding::kRequire) {
+    FailAttempt(tls_ ? "channel_binding=require, but the server does not "
+                       "offer SCRAM-SHA-256-PLUS"
+                     : "channel_binding=require, but the server did not "
+                       "agree to TLS",
+                false);
+    return;
+  } else if (!offers(kScram)) {
+    std::string names;
+    for (std::string_view name : *mechanisms) {
+      names += (names.empty() ? "" : ", ") + std::string(name);
+    }
+    FailAttempt("the server offers no SASL mechanism this driver supports "
+                "(offered: " +
+                    names + "; supported: SCRAM-SHA-256, SCRAM-SHA-256-PLUS)",
+                false);
+    return;
+  }
+  if (url_.password.empty()) {
+    FailAttempt("the server asks for a password, and the URL has none", false);
+    return;
+  }
+  scram_ = std::make_unique<pg::ScramSha256>(
+      url_.password, pg::ScramSha256::RandomNonce(), std::move(binding));
+  pg::AppendSaslInitialResponse(output_, scram_->mechanism(),
+                                scram_->ClientFirstMessage());
+  Flush();
+}
+
+void PostgresConnection::OnStartupDone() {
+  if (std::string refused = TargetSessionRefusal(); !refused.empty()) {
+    FailAttempt(refused, false);
+    return;
+  }
+  OnConnected();
+}
+
+std::string PostgresConnection::TargetSessionRefusal() const {
+  using Target = PostgresSettings::TargetSession;
+  Target target = settings_.target_session;
+  if (target == Target::kAny) return {};
+  auto standby = server_parameters_.find("in_hot_standby");
+  auto read_only = server_parameters_.find("default_transaction_read_only");
+  if (standby == server_parameters_.end() ||
+      read_only == server_parameters_.end()) {
+    return "target_session_attrs needs PostgreSQL 14 or later (the server "
+           "did not report in_hot_standby)";
+  }
+  bool is_standby = standby->second == "on";
+  bool is_read_only = is_standby || read_only->second == "on";
+  if (target == Target::kReadWrite && is_read_only) {
+    return "the server's sessions are read-only, and target_session_attrs "
+           "asks for read-write";
+  }
+  if (target == Target::kReadOnly && !is_read_only) {
+    return "the server's sessions are read-write, and target_session_attrs "
+           "asks for read-only";
+  }
+  if (target == Target::kPrimary && is_standby) {
+    return "the server is a standby, and target_session_attrs asks for the "
+           "primary";
+  }
+  if (target == Target::kStandby && !is_standby) {
+    return "the server is not a standby, and target_session_attrs asks for "
+           "one";
+  }
+  return {};
 }
 
 void PostgresConnection::OnConnected() {
   timer_->cancel();  // the connect timeout
-  if (pq_->PQsetnonblocking(pg_, 1) != 0 ||
-      (options_.pipeline && pq_->PQenterPipelineMode(pg_) != 1)) {
-    FailAttempt(ErrorMessage(), false);
-    return;
-  }
   state_ = State::kReady;
   first_attempt_done_ = true;
   reconnect_logged_ = false;
@@ -272,6 +483,7 @@ void PostgresConnection::OnConnected() {
            {{"store", kStore},
             {"loop", loop_},
             {"url", url_.Masked()},
+            {"tls", tls_ != nullptr},
             {"back", ever_connected_}});
   ever_connected_ = true;
   // Published after the event: whoever sees the store ready finds it logged.
@@ -322,44 +534,16 @@ void PostgresConnection::ScheduleReconnect() {
   });
 }
 
-// --- Watching libpq's socket ------------------------------------------------
-
-bool PostgresConnection::WatchSocket() {
-  int fd = pq_->PQsocket(pg_);
-  if (fd < 0) return false;
-  ino_t inode = InodeOf(fd);
-  if (socket_ && inode == socket_inode_) return true;
-  // libpq opened a new socket (another address, or a retry without SSL).
-  ResetSocket();
-  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (copy < 0) return false;
-  socket_.emplace(io_);
-  error_code ec;
-  socket_->assign(copy, ec);
-  if (ec) {
-    close(copy);
-    socket_.reset();
-    errno = ec.value();
-    return false;
-  }
-  socket_inode_ = inode;
-  return true;
-}
-
-void PostgresConnection::ResetSocket() {
-  ++socket_epoch_;
-  socket_.reset();  // closes our copy only; libpq's stays open
-  read_waiting_ = false;
-  write_waiting_ = false;
-}
+// --- Moving bytes -----------------------------------------------------------
 
 void PostgresConnection::WaitRead() {
   if (read_waiting_ || !socket_) return;
   read_waiting_ = true;
   socket_->async_wait(
-      asio::posix::stream_descriptor::wait_read,
-      [self = shared_from_this(), epoch = socket_epoch_](const error_code& ec) {
-        if (epoch != self->socket_epoch_) return;
+      tcp::socket::wait_read,
+      [self = shared_from_this(), generation = generation_](
+          const error_code& ec) {
+        if (generation != self->generation_) return;
         self->read_waiting_ = false;
         self->Guarded([&] {
           if (ec) {
@@ -375,9 +559,10 @@ void PostgresConnection::WaitWrite() {
   if (write_waiting_ || !socket_) return;
   write_waiting_ = true;
   socket_->async_wait(
-      asio::posix::stream_descriptor::wait_write,
-      [self = shared_from_this(), epoch = socket_epoch_](const error_code& ec) {
-        if (epoch != self->socket_epoch_) return;
+      tcp::socket::wait_write,
+      [self = shared_from_this(), generation = generation_](
+          const error_code& ec) {
+        if (generation != self->generation_) return;
         self->write_waiting_ = false;
         self->Guarded([&] {
           if (ec) {
@@ -390,80 +575,165 @@ void PostgresConnection::WaitWrite() {
 }
 
 void PostgresConnection::OnSocketError(const error_code& ec) {
-  if (state_ == State::kConnecting) {
-    FailAttempt(ec.message(), false);
-  } else if (state_ == State::kReady) {
-    Lost(ec.message(), false);
-  }
+  Failed(ec.message());
 }
 
 void PostgresConnection::OnReadable() {
-  if (state_ == State::kConnecting) {
-    poll_ = pq_->PQconnectPoll(pg_);
-    PollConnect();
+  if (state_ == State::kConnecting && phase_ == Phase::kTlsAnswer) {
+    OnTlsAnswer();
     return;
   }
-  if (state_ != State::kReady) return;
-  if (pq_->PQconsumeInput(pg_) == 0) {
-    Lost(ErrorMessage(), false);
+  if (state_ == State::kConnecting && phase_ == Phase::kTlsHandshake) {
+    ContinueHandshake();
     return;
   }
-  // The server may have been waiting for us to read before taking more.
-  if (flush_pending_ && !Flush()) return;
-  ReadResults();
-  if (state_ == State::kReady) WaitRead();
+  if (state_ != State::kConnecting && state_ != State::kReady) return;
+  std::uint64_t generation = generation_;
+  // A TLS write may have waited for the socket to be readable.
+  if (!output_.empty()) Flush();
+  if (generation == generation_ && ReceiveMessages()) WaitRead();
 }
 
 void PostgresConnection::OnWritable() {
+  if (state_ == State::kConnecting && phase_ == Phase::kTlsHandshake) {
+    ContinueHandshake();
+    return;
+  }
+  if (state_ != State::kConnecting && state_ != State::kReady) return;
+  std::uint64_t generation = generation_;
+  Flush();
+  // A TLS read may have waited for the socket to be writable.
+  if (tls_ && generation == generation_ && ReceiveMessages()) WaitRead();
+}
+
+bool PostgresConnection::ReceiveMessages() {
+  std::uint64_t generation = generation_;
+  for (;;) {
+    std::span<char> space = input_.Prepare();
+    std::size_t got = 0;
+    if (tls_) {
+      Result<pg::TlsSession::Io> io = tls_->Read(space);
+      if (!io.ok()) {
+        Failed(io.status().message());
+        return false;
+      }
+      if (io->closed) {
+        Failed("the server closed the connection");
+        return false;
+      }
+      if (io->want == pg::TlsSession::Want::kWrite) WaitWrite();
+      if (io->want != pg::TlsSession::Want::kNothing) return true;
+      got = io->bytes;
+    } else {
+      ssize_t n =
+          ::recv(socket_->native_handle(), space.data(), space.size(), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+      if (n <= 0) {
+        Failed(n == 0 ? std::string("the server closed the connection")
+                      : SystemError("cannot receive"));
+        return false;
+      }
+      got = static_cast<std::size_t>(n);
+    }
+    input_.Commit(got);
+    for (;;) {
+      Result<std::optional<pg::Message>> message = input_.Next();
+      if (!message.ok()) {
+        Failed(message.status().message());
+        return false;
+      }
+      if (!*message) break;
+      HandMessage(**message);
+      if (generation != generation_) return false;
+    }
+  }
+}
+
+void PostgresConnection::HandMessage(const pg::Message& message) {
+  switch (message.type) {
+    case 'N':  // NoticeResponse: the server's remark, at any time
+      LogNotice(message.body);
+      return;
+    case 'S': {  // ParameterStatus: a setting the server reports
+      auto parameter = pg::DecodeParameterStatus(message.body);
+      if (!parameter.ok()) {
+        Failed(parameter.status().message());
+        return;
+      }
+      server_parameters_.insert_or_assign(std::string(parameter->first),
+                                          std::string(parameter->second));
+      return;
+    }
+    case 'A':  // NotificationResponse: nothing here LISTENs
+      return;
+    default:
+      break;
+  }
   if (state_ == State::kConnecting) {
-    poll_ = pq_->PQconnectPoll(pg_);
-    PollConnect();
+    OnStartupMessage(message);
+  } else {
+    OnReadyMessage(message);
+  }
+}
+
+void PostgresConnection::Flush() {
+  while (!output_.empty()) {
+    std::size_t sent = 0;
+    if (tls_) {
+      Result<pg::TlsSession::Io> io = tls_->Write(output_);
+      if (!io.ok()) {
+        Failed(io.status().message());
+        return;
+      }
+      if (io->want == pg::TlsSession::Want::kRead) WaitRead();
+      if (io->want == pg::TlsSession::Want::kWrite) WaitWrite();
+      if (io->want != pg::TlsSession::Want::kNothing) return;
+      sent = io->bytes;
+    } else {
+      ssize_t n = ::send(socket_->native_handle(), output_.data(),
+                         output_.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        WaitWrite();
+        return;
+      }
+      if (n < 0) {
+        Failed(SystemError("cannot send"));
+        return;
+      }
+      sent = static_cast<std::size_t>(n);
+    }
+    output_.erase(0, sent);
+  }
+}
+
+void PostgresConnection::Failed(const std::string& reason) {
+  if (state_ == State::kConnecting) {
+    FailAttempt(reason, false);
   } else if (state_ == State::kReady) {
-    Flush();
+    Lost(reason, false);
   }
 }
 
 // --- Moving the pipeline's queries -----------------------------------------
 
 void PostgresConnection::SendHeld() {
-  bool sent = false;
-  while (state_ == State::kReady && pipeline_.CanSend()) {
-    sent = true;
-    if (!pipeline_.SendNext(pg_)) {
-      Lost(ErrorMessage(), false);
-      return;
-    }
-  }
-  if (!sent) return;
+  if (state_ != State::kReady || !pipeline_.has_held()) return;
+  pipeline_.SendHeld(output_);
   ArmOperationTimer();
   Flush();
 }
 
-bool PostgresConnection::Flush() {
-  int result = pq_->PQflush(pg_);
-  if (result < 0) {
-    Lost(ErrorMessage(), false);
-    return false;
+void PostgresConnection::OnReadyMessage(const pg::Message& message) {
+  PostgresPipeline::Step step = pipeline_.Take(message);
+  if (!step.broken.empty()) {
+    Lost(step.broken, false);
+    return;
   }
-  flush_pending_ = result == 1;
-  if (flush_pending_) WaitWrite();
-  return true;
-}
-
-void PostgresConnection::ReadResults() {
-  while (state_ == State::kReady) {
-    PostgresPipeline::Step step = pipeline_.Next(pg_);
-    if (!step.broken.empty()) {
-      Lost(OneLine(std::move(step.broken)), false);
-      return;
-    }
-    if (!step.answered) return;
-    ArmOperationTimer();
-    Call& call = *step.answered;
-    Deliver(call.done, call.result ? Result<PgResult>(std::move(call.result))
-                                   : Status::Internal("postgres: no result"));
-    SendHeld();  // without a pipeline, the next query's turn
-  }
+  if (!step.answered) return;
+  ArmOperationTimer();
+  Deliver(step.answered->done, std::move(step.answered->result));
 }
 
 void PostgresConnection::ArmOperationTimer() {
@@ -523,23 +793,40 @@ void PostgresConnection::Lost(const std::string& reason, bool timed_out) {
   }
 }
 
+void PostgresConnection::SayGoodbye() {
+  // Only between whole messages; the server then ends the session without
+  // logging an unexpected end of file. One try: nothing waits for it.
+  if (state_ != State::kReady || !socket_ || !output_.empty()) return;
+  std::string goodbye;
+  pg::AppendTerminate(goodbye);
+  if (tls_) {
+    (void)tls_->Write(goodbye);
+  } else {
+    (void)::send(socket_->native_handle(), goodbye.data(), goodbye.size(),
+                 MSG_NOSIGNAL);
+  }
+}
+
 void PostgresConnection::Teardown() {
+  SayGoodbye();
   ++generation_;
-  ResetSocket();
+  read_waiting_ = false;
+  write_waiting_ = false;
+  tls_.reset();  // before the socket it uses
+  scram_.reset();
+  socket_.reset();
+  input_.Clear();
+  output_.clear();
   if (timer_) timer_->cancel();
   if (operation_timer_) operation_timer_->cancel();
   if (resolver_) resolver_->cancel();
   operation_timer_armed_ = false;
-  flush_pending_ = false;
-  if (pg_ != nullptr) {
-    pq_->PQfinish(pg_);
-    pg_ = nullptr;
-  }
   ready_.store(false, std::memory_order_release);
   pipeline_.Reset();
 }
 
-void PostgresConnection::Deliver(Callback& done, Result<PgResult> result) {
+void PostgresConnection::Deliver(Callback& done,
+                                 Result<PostgresResult> result) {
   if (!done) return;
   try {
     done(std::move(result));
@@ -551,9 +838,13 @@ void PostgresConnection::Deliver(Callback& done, Result<PgResult> result) {
   }
 }
 
-std::string PostgresConnection::ErrorMessage() const {
-  return pg_ == nullptr ? std::string("not connected")
-                        : OneLine(pq_->PQerrorMessage(pg_));
+void PostgresConnection::LogNotice(std::string_view body) const {
+  Result<pg::ServerError> notice = pg::DecodeError(body);
+  log_.Debug("store notice",
+             {{"store", kStore},
+              {"loop", loop_},
+              {"notice", notice.ok() ? pg::Describe(*notice)
+                                     : notice.status().message()}});
 }
 
 std::string PostgresConnection::Scrub(std::string text) const {

@@ -1,44 +1,44 @@
 #pragma once
-// PostgresConnection: one libpq connection driven by one event loop:
-// getting it, watching its socket, losing it and getting it back.
+// PostgresConnection: one PostgreSQL session driven by one event loop:
+// getting it, moving its bytes, losing it and getting it back.
 //
-// libpq's asynchronous API does the protocol; the loop does the waiting: the
-// connection watches a dup() of libpq's socket with Asio (so that Asio never
-// closes libpq's descriptor) and calls PQconnectPoll, PQflush and
-// PQconsumeInput when it is ready. Nothing here blocks the loop: host names
-// are resolved by Asio's resolver, not by libpq. The queries themselves,
-// pipelined or one at a time, are kept by its PostgresPipeline.
+// The driver speaks the protocol itself (postgres_protocol.hpp), so that a
+// process attached to PostgreSQL maps no libpq and none of its TLS, LDAP
+// and Kerberos libraries. Connecting: resolve (Asio's resolver; the loop
+// never blocks), connect, ask for TLS as sslmode says (postgres_tls.hpp,
+// OpenSSL loaded only when a server agrees), send the startup message,
+// answer the server's password exchange (postgres_auth.hpp), check
+// target_session_attrs, then wait for ReadyForQuery. The queries
+// themselves, pipelined, are kept by its PostgresPipeline.
 //
 // Failures: a query not yet sent when the connection fails gets kUnavailable;
 // one sent and not answered when it broke gets kAmbiguous (never resent);
 // the oldest one unanswered after the operation timeout gets kTimeout and
-// the connection is dropped (PQcancel would block the loop). The connection
-// then reconnects by itself with jittered exponential backoff. Without
-// libpq (not loadable: see libpq_library.hpp) every attempt fails at once
-// with the loader's message, as if the server could not be reached.
+// the connection is dropped. The connection then reconnects by itself with
+// jittered exponential backoff.
 //
 // Threading: Start, Submit and the callbacks run on the connection's loop;
 // ready() is read from any thread; Close() runs on the loop or once the loop
 // has stopped.
 
-#include <libpq-fe.h>
-#include <sys/types.h>
-
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 
 #include "backing/backoff.hpp"
-#include "backing/postgres/libpq_library.hpp"
+#include "backing/postgres/postgres_auth.hpp"
 #include "backing/postgres/postgres_pipeline.hpp"
+#include "backing/postgres/postgres_protocol.hpp"
+#include "backing/postgres/postgres_settings.hpp"
+#include "backing/postgres/postgres_tls.hpp"
 #include "twelve/log.hpp"
 #include "twelve/status.hpp"
 #include "twelve/store_url.hpp"
@@ -53,7 +53,6 @@ class PostgresConnection
     std::chrono::milliseconds operation_timeout{1000};
     std::chrono::milliseconds min_backoff{100};
     std::chrono::milliseconds max_backoff{5000};
-    bool pipeline = true;
     // False: one attempt only; once it fails, or the connection is lost,
     // every call fails (a one-off connection such as the migrate task's).
     bool reconnect = true;
@@ -64,10 +63,9 @@ class PostgresConnection
   };
   using Callback = PostgresPipeline::Callback;
 
-  // `libpq` is the process's libpq, or why it could not be loaded.
-  PostgresConnection(boost::asio::io_context& io, Result<const Libpq*> libpq,
-                     const StoreUrl& url, const Options& options,
-                     const Logger& log, int loop);
+  // `url` must be a PostgreSQL URL that ParseStoreUrl accepted.
+  PostgresConnection(boost::asio::io_context& io, const StoreUrl& url,
+                     const Options& options, const Logger& log, int loop);
   ~PostgresConnection();
   PostgresConnection(const PostgresConnection&) = delete;
   PostgresConnection& operator=(const PostgresConnection&) = delete;
@@ -86,50 +84,67 @@ class PostgresConnection
 
  private:
   enum class State { kIdle, kConnecting, kReady, kBackingOff, kClosed };
+  // Where a connection attempt is, once the socket is connected.
+  enum class Phase { kTcp, kTlsAnswer, kTlsHandshake, kStartup };
   using Call = PostgresPipeline::Call;
+  using Endpoints = boost::asio::ip::tcp::resolver::results_type;
 
   // Connecting.
   void BeginAttempt();
   void OnResolved(const boost::system::error_code& ec,
-                  const boost::asio::ip::tcp::resolver::results_type& results);
-  void StartLibpq(const std::string& hostaddr);
-  void PollConnect();
+                  const Endpoints& endpoints);
+  void ConnectTo(const Endpoints& endpoints);
+  void OnTcpConnected(const boost::system::error_code& ec);
+  void OnTlsAnswer();
+  void ContinueHandshake();
+  void SendStartup();
+  void OnStartupMessage(const pg::Message& message);
+  void OnAuthentication(std::string_view body);
+  void AnswerSasl(std::string_view offered);
+  void OnStartupDone();
+  // Why the server is not the kind of session asked for; empty when it is.
+  std::string TargetSessionRefusal() const;
   void OnConnected();
   void FailAttempt(const std::string& reason, bool timed_out);
   void ScheduleReconnect();
-  // Watching libpq's socket.
-  bool WatchSocket();
-  void ResetSocket();
+  // Moving bytes.
   void WaitRead();
   void WaitWrite();
   void OnSocketError(const boost::system::error_code& ec);
   void OnReadable();
   void OnWritable();
+  // Receives what the socket has and hands each message on; false when the
+  // connection failed (already handled).
+  bool ReceiveMessages();
+  void HandMessage(const pg::Message& message);
+  void Flush();
+  void Failed(const std::string& reason);
   // Moving the pipeline's queries.
   void SendHeld();
-  bool Flush();
-  void ReadResults();
+  void OnReadyMessage(const pg::Message& message);
   void ArmOperationTimer();
   void OnOperationTimer();
   // Failing.
   void Lost(const std::string& reason, bool timed_out);
+  void SayGoodbye();
   void Teardown();
-  void Deliver(Callback& done, Result<PgResult> result);
-  std::string ErrorMessage() const;
+  void Deliver(Callback& done, Result<PostgresResult> result);
+  void LogNotice(std::string_view body) const;
   std::string Scrub(std::string text) const;
   Status NotConnected() const;
   template <typename F>
   void Guarded(F&& body);
 
   boost::asio::io_context& io_;
-  Result<const Libpq*> libpq_;
-  const Libpq* pq_;  // null when libpq could not be loaded
   StoreUrl url_;
+  PostgresSettings settings_;
+  std::string settings_error_;  // the URL could not be read (never, once parsed)
   Options options_;
   const Logger& log_;
   int loop_;
 
   State state_ = State::kIdle;
+  Phase phase_ = Phase::kTcp;
   std::atomic<bool> ready_{false};
   bool first_attempt_done_ = false;
   bool ever_connected_ = false;
@@ -140,16 +155,16 @@ class PostgresConnection
   // older generation belong to a connection that is gone.
   std::uint64_t generation_ = 0;
 
-  PGconn* pg_ = nullptr;
-  PostgresPollingStatusType poll_ = PGRES_POLLING_WRITING;
-  std::optional<boost::asio::posix::stream_descriptor> socket_;
-  ino_t socket_inode_ = 0;
-  // Bumped whenever socket_ is replaced, for the same reason.
-  std::uint64_t socket_epoch_ = 0;
+  std::optional<boost::asio::ip::tcp::resolver> resolver_;
+  std::optional<boost::asio::ip::tcp::socket> socket_;
+  std::unique_ptr<pg::TlsSession> tls_;
+  std::unique_ptr<pg::ScramSha256> scram_;
+  bool bound_ = false;  // SCRAM with channel binding authenticated us
+  std::map<std::string, std::string, std::less<>> server_parameters_;
+  pg::InputBuffer input_;
+  std::string output_;  // not sent yet
   bool read_waiting_ = false;
   bool write_waiting_ = false;
-  bool flush_pending_ = false;
-  std::optional<boost::asio::ip::tcp::resolver> resolver_;
   std::optional<boost::asio::steady_timer> timer_;  // connect or backoff
   std::optional<boost::asio::steady_timer> operation_timer_;
   bool operation_timer_armed_ = false;

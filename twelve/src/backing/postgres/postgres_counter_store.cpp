@@ -3,11 +3,9 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <charconv>
-#include <cstring>
 #include <mutex>
 #include <utility>
 
-#include "backing/postgres/libpq_library.hpp"
 #include "backing/postgres/postgres_connection.hpp"
 #include "event_loops.hpp"
 
@@ -35,54 +33,36 @@ constexpr const char* kMigrationLock = "128034844915301";
 // path would cut it short. The task's own deadline still bounds it.
 constexpr std::chrono::milliseconds kMigrationStatementTimeout{10 * 60 * 1000};
 
-std::string OneLine(const char* text) {
-  std::string line(text == nullptr ? "" : text);
-  while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) {
-    line.pop_back();
-  }
-  std::replace(line.begin(), line.end(), '\n', ' ');
-  return line;
-}
-
 // OK when the server answered without error.
-Status ServerStatus(const Libpq& pq, const PGresult* result) {
-  ExecStatusType status = pq.PQresultStatus(result);
-  if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK ||
-      status == PGRES_EMPTY_QUERY) {
-    return {};
-  }
-  return Status::Internal("postgres: " +
-                          OneLine(pq.PQresultErrorMessage(result)));
+Status ServerStatus(const PostgresResult& result) {
+  if (result.ok()) return {};
+  return Status::Internal("postgres: " + pg::Describe(*result.error));
 }
 
-Status CounterStatus(const Libpq& pq, const PGresult* result) {
-  Status status = ServerStatus(pq, result);
-  const char* state = pq.PQresultErrorField(result, PG_DIAG_SQLSTATE);
-  if (!status.ok() && state != nullptr && std::strcmp(state, "42P01") == 0) {
+Status CounterStatus(const PostgresResult& result) {
+  if (result.error && result.error->sqlstate == "42P01") {
     return Status::Internal(
         "postgres: the counters table does not exist; run the migrate task "
         "(`welcome migrate`)");
   }
-  return status;
+  return ServerStatus(result);
 }
 
-// The libpq a result came from: an answer exists only where libpq loaded.
-const Libpq& LibpqOf(const PgResult& result) {
-  return *result.get_deleter().pq;
+bool ParseInteger(std::string_view text, std::int64_t& value) {
+  const char* end = text.data() + text.size();
+  auto [at, ec] = std::from_chars(text.data(), end, value);
+  return ec == std::errc() && at == end;
 }
 
 // The first column of the first row as a number; `absent` when no row.
-Result<std::int64_t> ToValue(Result<PgResult> answer, std::int64_t absent) {
+Result<std::int64_t> ToValue(Result<PostgresResult> answer,
+                             std::int64_t absent) {
   if (!answer.ok()) return answer.status();
-  const Libpq& pq = LibpqOf(*answer);
-  const PGresult* result = answer->get();
-  if (Status status = CounterStatus(pq, result); !status.ok()) return status;
-  if (pq.PQntuples(result) == 0) return absent;
-  const char* text = pq.PQgetvalue(result, 0, 0);
-  const char* end = text + pq.PQgetlength(result, 0, 0);
+  if (Status status = CounterStatus(*answer); !status.ok()) return status;
+  if (answer->rows.empty()) return absent;
+  const std::optional<std::string>& text = answer->Value(0, 0);
   std::int64_t value = 0;
-  auto [at, ec] = std::from_chars(text, end, value);
-  if (ec != std::errc() || at != end) {
+  if (!text || !ParseInteger(*text, value)) {
     return Status::Internal("postgres: a counter value is not an integer");
   }
   return value;
@@ -125,14 +105,12 @@ class Migrator : public std::enable_shared_from_this<Migrator> {
   }
 
  private:
-  using Next = void (Migrator::*)(const PgResult&);
+  using Next = void (Migrator::*)(const PostgresResult&);
 
   void Step(PostgresQuery query, Next next) {
     connection_->Submit(std::move(query), [self = shared_from_this(),
-                                           next](Result<PgResult> answer) {
-      Status status = answer.ok()
-                          ? ServerStatus(LibpqOf(*answer), answer->get())
-                          : answer.status();
+                                           next](Result<PostgresResult> answer) {
+      Status status = answer.ok() ? ServerStatus(*answer) : answer.status();
       if (!status.ok()) {
         self->Finish(std::move(status));
         return;
@@ -141,7 +119,7 @@ class Migrator : public std::enable_shared_from_this<Migrator> {
     });
   }
 
-  void OnTableReady(const PgResult&) { ApplyNext(); }
+  void OnTableReady(const PostgresResult&) { ApplyNext(); }
 
   void ApplyNext() {
     if (next_ == migrations_.size()) {
@@ -157,15 +135,15 @@ class Migrator : public std::enable_shared_from_this<Migrator> {
          &Migrator::OnLocked);
   }
 
-  void OnLocked(const PgResult& applied) {
-    if (LibpqOf(applied).PQntuples(applied.get()) > 0) {
+  void OnLocked(const PostgresResult& applied) {
+    if (!applied.rows.empty()) {
       Step(Script("COMMIT"), &Migrator::OnSkipped);
       return;
     }
     Step(Script(migrations_[next_].sql), &Migrator::OnApplied);
   }
 
-  void OnApplied(const PgResult&) {
+  void OnApplied(const PostgresResult&) {
     const Migration& migration = migrations_[next_];
     PostgresQuery record;
     record.sql =
@@ -174,16 +152,16 @@ class Migrator : public std::enable_shared_from_this<Migrator> {
     Step(std::move(record), &Migrator::OnRecorded);
   }
 
-  void OnRecorded(const PgResult&) {
+  void OnRecorded(const PostgresResult&) {
     Step(Script("COMMIT"), &Migrator::OnCommitted);
   }
 
-  void OnSkipped(const PgResult&) {
+  void OnSkipped(const PostgresResult&) {
     ++next_;
     ApplyNext();
   }
 
-  void OnCommitted(const PgResult&) {
+  void OnCommitted(const PostgresResult&) {
     const Migration& migration = migrations_[next_];
     log_.Info("migration applied", {{"store", "postgres"},
                                     {"version", migration.version},
@@ -219,8 +197,7 @@ class PostgresCounterStore final : public CounterStore {
  public:
   PostgresCounterStore(const StoreUrl& url, const StoreOptions& options,
                        EventLoops& loops, const Logger& log)
-      : libpq_(ProcessLibpq()),
-        url_(url),
+      : url_(url),
         options_(options),
         loops_(loops),
         log_(log) {
@@ -232,7 +209,7 @@ class PostgresCounterStore final : public CounterStore {
     connection.statements = kStatements;
     for (std::size_t i = 0; i < loops.size(); ++i) {
       auto c = std::make_shared<PostgresConnection>(
-          loops.context(i), libpq_, url, connection, log, static_cast<int>(i));
+          loops.context(i), url, connection, log, static_cast<int>(i));
       connections_.push_back(c);
       asio::post(loops.context(i), [c] { c->Start(); });
     }
@@ -322,7 +299,7 @@ class PostgresCounterStore final : public CounterStore {
     }
     connections_[loop]->Submit(
         std::move(query),
-        [done = std::move(done), absent](Result<PgResult> answer) {
+        [done = std::move(done), absent](Result<PostgresResult> answer) {
           done(ToValue(std::move(answer), absent));
         });
   }
@@ -333,20 +310,16 @@ class PostgresCounterStore final : public CounterStore {
     options.connect_timeout = options_.connect_timeout;
     options.operation_timeout =
         std::max(options_.operation_timeout, kMigrationStatementTimeout);
-    options.pipeline = false;
     options.reconnect = false;
     options.log_transitions = false;
-    auto connection = std::make_shared<PostgresConnection>(io, libpq_, url_,
-                                                           options, log_, loop);
+    auto connection = std::make_shared<PostgresConnection>(io, url_, options,
+                                                           log_, loop);
     std::lock_guard lock(mutex_);
     std::erase_if(one_offs_, [](const auto& weak) { return weak.expired(); });
     one_offs_.push_back(connection);
     return connection;
   }
 
-  // Loaded when the first PostgreSQL store opens; a failure to load fails
-  // every connection attempt with its message.
-  Result<const Libpq*> libpq_;
   StoreUrl url_;
   StoreOptions options_;
   EventLoops& loops_;

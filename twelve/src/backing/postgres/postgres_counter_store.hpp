@@ -1,20 +1,16 @@
 #pragma once
 // The PostgreSQL driver of CounterStore.
 //
-// One pipelined libpq connection per event loop (see PostgresConnection);
-// a call uses the connection of the loop it is made on. libpq itself is
-// loaded when the first PostgreSQL store is opened (libpq_library.hpp); if
-// it cannot be, the store opens anyway and behaves as one whose server
-// cannot be reached: never ready, every call kUnavailable with the loader's
-// message (which says what to install). Counters live in
+// One pipelined connection per event loop (see PostgresConnection); a call
+// uses the connection of the loop it is made on. Counters live in
 //   counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)
 // which the migrate task creates; a missing table is kInternal with a hint
 // to run it. Add is one upsert ... RETURNING, so concurrent processes count
 // exactly.
 //
 // Migrate runs on a connection of its own, opened for the task and closed
-// after it, because migrations need scripts of several statements (no
-// pipeline) and their transactions must not take in the loop's other calls.
+// after it, because a migration's transaction must not take in the loop's
+// other calls.
 // Each migration runs in its own transaction holding a transaction-level
 // advisory lock, and is skipped if schema_migrations already records it, so
 // concurrent migrate tasks apply each migration once. A migration must not

@@ -88,13 +88,15 @@ StoreOptions FastOptions() {
   return options;
 }
 
-// One server for the suite: initdb costs about a second.
+// One server for the suite: initdb costs about a second. It offers TLS, so
+// that every test without sslmode (prefer) runs over TLS; the tests that
+// say sslmode=disable run in plain text.
 PostgresServer* suite_server = nullptr;
 
 class PostgresCounterStoreTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    suite_server = new PostgresServer();
+    suite_server = new PostgresServer({.tls = true});
     ASSERT_TRUE(suite_server->ok()) << suite_server->error();
     ASSERT_TRUE(suite_server->Start());
     ASSERT_TRUE(suite_server->CreateDatabase(kDatabase));
@@ -520,3 +522,106 @@ TEST_F(PostgresCounterStoreTest, MigrateWhileServerDownIsUnavailable) {
 
 }  // namespace
 }  // namespace twelve::backing
+
+// --- Sessions: TLS and logins -------------------------------------------
+
+namespace {
+
+using Login = PostgresServer::Login;
+
+std::string With(std::string url, std::string_view parameters) {
+  return url + "?" + std::string(parameters);
+}
+
+}  // namespace
+
+TEST_F(PostgresCounterStoreTest, PreferSpeaksTlsWhenTheServerOffersIt) {
+  OpenReady(Url());
+  ASSERT_TRUE(Add("tls", 1).ok());
+  EXPECT_EQ(sink_.Count("\"tls\":true"), 1) << sink_.All();
+}
+
+TEST_F(PostgresCounterStoreTest, DisableSpeaksPlainText) {
+  OpenReady(With(Url(), "sslmode=disable"));
+  ASSERT_TRUE(Add("plain", 1).ok());
+  EXPECT_EQ(sink_.Count("\"tls\":false"), 1) << sink_.All();
+}
+
+TEST_F(PostgresCounterStoreTest, VerifyFullAcceptsTheServersCertificate) {
+  OpenReady(With(Url(), "sslmode=verify-full&sslrootcert=" +
+                            server_->ca_file()));
+  EXPECT_TRUE(Add("verified", 1).ok());
+}
+
+TEST_F(PostgresCounterStoreTest, VerifyCaRefusesACertificateOfAnotherCa) {
+  CounterStore& store = Open(
+      With(Url(), "sslmode=verify-ca&sslrootcert=" + server_->other_ca_file()));
+  Status status = Add("unverified", 1).status();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
+  EXPECT_NE(status.message().find("certificate verify failed"),
+            std::string::npos)
+      << status.message();
+  EXPECT_FALSE(store.Ready());
+}
+
+TEST_F(PostgresCounterStoreTest, PresentsItsClientCertificate) {
+  OpenReady(With(Url(), "application_name=twelve-cert&sslcert=" +
+                            server_->client_cert_file() +
+                            "&sslkey=" + server_->client_key_file()));
+  ASSERT_TRUE(Add("cert", 1).ok());
+  EXPECT_EQ(server_->QueryValue(
+                "postgres",
+                "SELECT s.client_dn FROM pg_stat_ssl s JOIN pg_stat_activity "
+                "a USING (pid) WHERE a.application_name = 'twelve-cert'"),
+            "/CN=" + server_->user());
+}
+
+TEST_F(PostgresCounterStoreTest, ChannelBindingRequireAuthenticatesWithPlus) {
+  OpenReady(With(Url(), "channel_binding=require"));
+  EXPECT_TRUE(Add("bound", 1).ok());
+}
+
+TEST_F(PostgresCounterStoreTest, LogsInWithEveryPasswordMethod) {
+  for (Login login : {Login::kMd5, Login::kCleartext, Login::kTrust}) {
+    for (std::string_view tls : {"sslmode=disable", "sslmode=require"}) {
+      std::string url = With(server_->UrlFor(login, kDatabase), tls);
+      OpenReady(url);
+      EXPECT_TRUE(Add("login", 1).ok()) << url;
+      TearDown();
+    }
+  }
+}
+
+TEST_F(PostgresCounterStoreTest, ChannelBindingRequireRefusesAnMd5Login) {
+  CounterStore& store =
+      Open(With(server_->UrlFor(Login::kMd5, kDatabase),
+                "channel_binding=require"));
+  Status status = Add("md5", 1).status();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
+  EXPECT_NE(status.message().find("MD5 password"), std::string::npos)
+      << status.message();
+  EXPECT_FALSE(store.Ready());
+}
+
+TEST_F(PostgresCounterStoreTest, TargetSessionAttrsChecksWhatTheServerIs) {
+  OpenReady(With(Url(), "target_session_attrs=read-write"));
+  EXPECT_TRUE(Add("primary", 1).ok());
+  TearDown();
+  CounterStore& store = Open(With(Url(), "target_session_attrs=standby"));
+  Status status = Add("standby", 1).status();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
+  EXPECT_NE(status.message().find("not a standby"), std::string::npos)
+      << status.message();
+  EXPECT_FALSE(store.Ready());
+}
+
+TEST_F(PostgresCounterStoreTest, StartupOptionsReachTheSession) {
+  // A search_path without the counters table: only a session that got the
+  // options misses it.
+  OpenReady(With(Url(), "options=-c%20search_path%3Dnowhere"));
+  Result<std::int64_t> value = Add("options", 1);
+  EXPECT_EQ(value.status().code(), StatusCode::kInternal);
+  EXPECT_NE(value.status().message().find("counters table does not exist"),
+            std::string::npos)
+      << value.status().message();
+}

@@ -1,136 +1,138 @@
 #include "backing/postgres/postgres_pipeline.hpp"
 
-#include <cstring>
 #include <utility>
 
 namespace twelve::backing {
 namespace {
 
-bool IsError(const Libpq& pq, const PGresult* result) {
-  switch (pq.PQresultStatus(result)) {
-    case PGRES_FATAL_ERROR:
-    case PGRES_NONFATAL_ERROR:
-    case PGRES_BAD_RESPONSE:
-    case PGRES_PIPELINE_ABORTED:
-      return true;
-    default:
-      return false;
-  }
+// An error after which the server ends the session (FATAL, PANIC), or one
+// that says the session is going away (connection exception, operator
+// intervention such as an administrator's shutdown).
+bool EndsSession(const pg::ServerError& error) {
+  return error.severity == "FATAL" || error.severity == "PANIC" ||
+         error.sqlstate.starts_with("08") || error.sqlstate.starts_with("57P");
 }
 
-// An error that says the session is ending (admin shutdown, connection
-// failure, or one libpq made up because the socket broke: no SQLSTATE).
-bool EndsSession(const Libpq& pq, const PGresult* result) {
-  const char* state = pq.PQresultErrorField(result, PG_DIAG_SQLSTATE);
-  if (state == nullptr) {
-    return pq.PQresultStatus(result) != PGRES_PIPELINE_ABORTED;
-  }
-  return std::strncmp(state, "08", 2) == 0 ||
-         std::strncmp(state, "57P", 3) == 0;
+std::string Unexpected(char type) {
+  return std::string("the server sent an unexpected message '") + type +
+         "' (not the PostgreSQL protocol this driver speaks)";
 }
 
 }  // namespace
 
 PostgresPipeline::PostgresPipeline(
-    const Libpq* pq, bool pipeline,
     std::span<const PostgresStatement> statements,
     std::chrono::milliseconds timeout)
-    : pq_(pq),
-      pipeline_(pipeline),
-      statements_(statements),
+    : statements_(statements),
       timeout_(timeout),
       prepared_(statements.size(), Prepared::kNo) {}
 
 void PostgresPipeline::Hold(Call call) { held_.push_back(std::move(call)); }
 
-bool PostgresPipeline::CanSend() const {
-  return !held_.empty() && (pipeline_ || sent_.empty());
+void PostgresPipeline::SendHeld(std::string& out) {
+  Clock::time_point deadline = Clock::now() + timeout_;
+  while (!held_.empty()) {
+    Call call = std::move(held_.front());
+    held_.pop_front();
+    Encode(call, out);
+    call.deadline = deadline;
+    sent_.push_back(std::move(call));
+  }
 }
 
-bool PostgresPipeline::SendNext(PGconn* conn) {
-  Call call = std::move(held_.front());
-  held_.pop_front();
-  // One sync point per query: its own implicit transaction, and an error
-  // aborts nothing else.
-  bool ok = Dispatch(conn, call) && (!pipeline_ || pq_->PQpipelineSync(conn));
-  call.deadline = Clock::now() + timeout_;
-  sent_.push_back(std::move(call));
-  return ok;
-}
-
-bool PostgresPipeline::Dispatch(PGconn* conn, Call& call) {
+void PostgresPipeline::Encode(Call& call, std::string& out) {
   const PostgresQuery& query = call.query;
-  std::vector<const char*> params(query.params.size());
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    params[i] = query.params[i].c_str();
+  if (query.script) {
+    pg::AppendQuery(out, query.sql);  // answered by its own ReadyForQuery
+    return;
   }
-  int n = static_cast<int>(params.size());
-  if (query.script) return pq_->PQsendQuery(conn, query.sql.c_str()) == 1;
-  if (query.statement < 0 || !pipeline_) {
-    const char* sql = query.statement < 0 ? query.sql.c_str()
-                                          : statements_[query.statement].sql;
-    return pq_->PQsendQueryParams(conn, sql, n, nullptr, params.data(), nullptr,
-                                  nullptr, 0) == 1;
+  std::string_view name;  // the unnamed statement
+  if (query.statement < 0) {
+    pg::AppendParse(out, name, query.sql);
+  } else {
+    const PostgresStatement& statement = statements_[query.statement];
+    Prepared& prepared = prepared_[query.statement];
+    if (prepared == Prepared::kPreparing) {
+      pg::AppendParse(out, name, statement.sql);
+    } else {
+      name = statement.name;
+      if (prepared == Prepared::kNo) {
+        pg::AppendParse(out, name, statement.sql);
+        prepared = Prepared::kPreparing;
+        call.prepares = true;
+      }
+    }
   }
-  const PostgresStatement& statement = statements_[query.statement];
-  switch (prepared_[query.statement]) {
-    case Prepared::kYes:
-      return pq_->PQsendQueryPrepared(conn, statement.name, n, params.data(),
-                                      nullptr, nullptr, 0) == 1;
-    case Prepared::kPreparing:
-      // Its Prepare is not answered yet, and might fail: run it unnamed.
-      return pq_->PQsendQueryParams(conn, statement.sql, n, nullptr,
-                                    params.data(), nullptr, nullptr, 0) == 1;
-    case Prepared::kNo:
-      break;
-  }
-  prepared_[query.statement] = Prepared::kPreparing;
-  call.prepares = true;
-  return pq_->PQsendPrepare(conn, statement.name, statement.sql, n, nullptr) ==
-             1 &&
-         pq_->PQsendQueryPrepared(conn, statement.name, n, params.data(),
-                                  nullptr, nullptr, 0) == 1;
+  pg::AppendBind(out, name, query.params);
+  pg::AppendExecute(out);
+  pg::AppendSync(out);
 }
 
-PostgresPipeline::Step PostgresPipeline::Next(PGconn* conn) {
-  bool after_null = false;
-  while (!sent_.empty() && !pq_->PQisBusy(conn)) {
-    PgResult result(pq_->PQgetResult(conn), PgResultDeleter{pq_});
-    if (!result) {
-      // Without a pipeline, a query's results end with a null.
-      if (!pipeline_) return Answer();
-      // Two nulls in a row: libpq has nothing queued that we wait for.
-      if (after_null) return Step{std::nullopt, "pipeline out of step"};
-      after_null = true;
-      continue;
+PostgresPipeline::Step PostgresPipeline::Take(const pg::Message& message) {
+  if (message.type == 'E') return TakeError(message.body);
+  if (sent_.empty()) return Step{std::nullopt, Unexpected(message.type)};
+  Call& call = sent_.front();
+  switch (message.type) {
+    case '1': {  // ParseComplete
+      if (call.prepares && !call.parsed) {
+        call.parsed = true;
+        prepared_[call.query.statement] = Prepared::kYes;
+      }
+      return {};
     }
-    after_null = false;
-    // In a pipeline, a query's results end with its sync.
-    if (pq_->PQresultStatus(result.get()) == PGRES_PIPELINE_SYNC) {
+    case '2':  // BindComplete
+    case 'n':  // NoData
+    case 'T':  // RowDescription: every column is text, as Bind asked
+      return {};
+    case 'D': {  // DataRow
+      PostgresResult::Row row;
+      if (Status status = pg::DecodeDataRow(message.body, row); !status.ok()) {
+        return Step{std::nullopt, status.message()};
+      }
+      call.rows.push_back(std::move(row));
+      return {};
+    }
+    case 'C': {  // CommandComplete: a statement is done
+      Result<std::string_view> tag = pg::DecodeCommandComplete(message.body);
+      if (!tag.ok()) return Step{std::nullopt, tag.status().message()};
+      call.result.command = std::string(*tag);
+      call.result.rows = std::exchange(call.rows, {});
+      return {};
+    }
+    case 'I':  // EmptyQueryResponse
+      call.result.rows.clear();
+      call.result.command.clear();
+      return {};
+    case 'Z': {  // ReadyForQuery: the call is answered in full
+      Result<char> state = pg::DecodeReadyForQuery(message.body);
+      if (!state.ok()) return Step{std::nullopt, state.status().message()};
       return Answer();
     }
-    Take(sent_.front(), std::move(result));
+    default:
+      return Step{std::nullopt, Unexpected(message.type)};
   }
+}
+
+PostgresPipeline::Step PostgresPipeline::TakeError(std::string_view body) {
+  Result<pg::ServerError> error = pg::DecodeError(body);
+  if (!error.ok()) return Step{std::nullopt, error.status().message()};
+  if (EndsSession(*error) || sent_.empty()) {
+    return Step{std::nullopt, pg::Describe(*error)};
+  }
+  Call& call = sent_.front();
+  // The server skips the call's other messages up to its sync; the first
+  // error is the one that matters.
+  if (!call.result.error) call.result.error = std::move(*error);
   return {};
 }
 
-void PostgresPipeline::Take(Call& call, PgResult result) {
-  bool error = IsError(*pq_, result.get());
-  if (call.prepares && ++call.results == 1) {
-    prepared_[call.query.statement] = error ? Prepared::kNo : Prepared::kYes;
-  }
-  if (call.failed) return;  // the first error is the one that matters
-  call.failed = error;
-  call.result = std::move(result);
-}
-
 PostgresPipeline::Step PostgresPipeline::Answer() {
-  Call& front = sent_.front();
-  if (front.failed && EndsSession(*pq_, front.result.get())) {
-    return Step{std::nullopt, pq_->PQresultErrorMessage(front.result.get())};
+  Call& call = sent_.front();
+  if (call.prepares && !call.parsed) {
+    prepared_[call.query.statement] = Prepared::kNo;  // retried next time
   }
   Step step;
-  step.answered = std::move(front);
+  step.answered = std::move(call);
   sent_.pop_front();
   return step;
 }

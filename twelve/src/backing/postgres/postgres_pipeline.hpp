@@ -1,44 +1,34 @@
 #pragma once
-// PostgresPipeline: the queries of one libpq connection, from submitted to
-// answered, and which result belongs to which query. It sends through libpq
-// and reads the results libpq has parsed; it never waits, owns no socket
-// and no timer, and does not decide what a failure costs: PostgresConnection
-// does all that, and calls this class when the socket is ready.
+// PostgresPipeline: the queries of one PostgreSQL connection, from submitted
+// to answered, and which message belongs to which query. It writes each
+// query's messages into the connection's output and reads the messages the
+// server sends back; it never waits, owns no socket and no timer, and does
+// not decide what a failure costs: PostgresConnection does all that.
 //
-// In pipeline mode (libpq 14+) every query is sent at once, followed by its
-// own sync point, so the answers of many queries share round trips while an
-// error in one does not abort the others; each query is its own implicit
-// transaction. Statements named in the options are prepared on first use.
-// Without pipeline mode one query is in flight at a time, the others are
-// held, and a query may be a script of several statements (the migrate task
-// needs that).
+// Every query is sent as soon as it is submitted, followed by its own sync
+// point, so the answers of many queries share round trips while an error in
+// one aborts no other; each query is its own implicit transaction unless it
+// says BEGIN. A query is answered in full when its ReadyForQuery arrives.
+// Statements named in the options are prepared on first use; while that
+// first Parse is unanswered (it may fail), later calls run unnamed.
 //
 // Threading: the connection's loop only.
-
-#include <libpq-fe.h>
 
 #include <chrono>
 #include <deque>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "backing/postgres/libpq_library.hpp"
+#include "backing/postgres/postgres_protocol.hpp"
+#include "backing/postgres/postgres_result.hpp"
 #include "twelve/status.hpp"
 
 namespace twelve::backing {
 
-// A result, freed through the libpq it came from.
-struct PgResultDeleter {
-  const Libpq* pq = nullptr;
-  void operator()(PGresult* result) const { pq->PQclear(result); }
-};
-using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
-
-// A statement prepared on first use (pipeline mode only).
+// A statement prepared on first use.
 struct PostgresStatement {
   const char* name;
   const char* sql;
@@ -49,54 +39,48 @@ struct PostgresQuery {
   int statement = -1;
   std::string sql;
   std::vector<std::string> params;  // text parameters $1, $2, ...
-  // Several statements without parameters (simple protocol). Not allowed in
-  // pipeline mode.
+  // Several statements without parameters (the simple protocol): what the
+  // migrate task sends.
   bool script = false;
 };
 
 class PostgresPipeline {
  public:
   using Clock = std::chrono::steady_clock;
-  // The query's last result, or why there is none. A query the server
-  // answered with an error yields that error as a PGresult (check its
-  // status) unless the error means the connection is going away.
-  using Callback = std::function<void(Result<PgResult>)>;
+  // The query's answer, or why there is none. A query the server answered
+  // with an error yields a PostgresResult holding that error, unless the
+  // error ends the session.
+  using Callback = std::function<void(Result<PostgresResult>)>;
 
   // A query and whoever waits for its answer.
   struct Call {
     PostgresQuery query;
     Callback done;
     Clock::time_point deadline{};  // set when sent
-    bool prepares = false;         // a Prepare of query.statement precedes it
-    int results = 0;
-    bool failed = false;
-    PgResult result;  // the first error, else the last result
+    bool prepares = false;         // a Parse of query.statement precedes it
+    bool parsed = false;           // ... and it succeeded
+    std::vector<PostgresResult::Row> rows;  // of the statement running
+    PostgresResult result;
   };
-  // What reading results gave: a call answered in full, or why the
-  // connection must be dropped (libpq's text, maybe several lines), or
-  // neither: nothing complete yet.
+  // What a message gave: a call answered in full, or why the connection
+  // must be dropped, or neither.
   struct Step {
     std::optional<Call> answered;
     std::string broken;
   };
 
-  // `pq` may be null only while nothing is ever sent (libpq not loaded).
-  PostgresPipeline(const Libpq* pq, bool pipeline,
-                   std::span<const PostgresStatement> statements,
+  PostgresPipeline(std::span<const PostgresStatement> statements,
                    std::chrono::milliseconds timeout);
 
-  // Keeps `call` until SendNext sends it.
+  // Keeps `call` until SendHeld sends it.
   void Hold(Call call);
-  // True when a held call may be sent now: in pipeline mode, or when
-  // nothing is in flight.
-  bool CanSend() const;
-  // Sends the oldest held call on `conn` (not flushed: the caller flushes)
-  // and starts its deadline. False when libpq failed: the call counts as
-  // sent (part of it may be on the wire) and the connection must go.
-  bool SendNext(PGconn* conn);
-  // Reads what libpq has parsed, until a call is answered in full, the
-  // connection must go, or nothing is left to read now.
-  Step Next(PGconn* conn);
+  bool has_held() const { return !held_.empty(); }
+  // Appends the messages of every held call to `out` (the caller sends
+  // them) and starts their deadlines.
+  void SendHeld(std::string& out);
+  // Takes one message the server sent while connected, other than the
+  // asynchronous ones (NoticeResponse, ParameterStatus, Notification).
+  Step Take(const pg::Message& message);
 
   bool in_flight() const { return !sent_.empty(); }
   // The oldest sent call's deadline; only while in_flight().
@@ -112,12 +96,10 @@ class PostgresPipeline {
  private:
   enum class Prepared { kNo, kPreparing, kYes };
 
-  bool Dispatch(PGconn* conn, Call& call);
-  void Take(Call& call, PgResult result);
+  void Encode(Call& call, std::string& out);
+  Step TakeError(std::string_view body);
   Step Answer();
 
-  const Libpq* pq_;
-  bool pipeline_;
   std::span<const PostgresStatement> statements_;
   std::chrono::milliseconds timeout_;
   std::vector<Prepared> prepared_;
