@@ -37,8 +37,10 @@ class ScramSha256 {
   // `nonce`: printable ASCII without ',' (RandomNonce() outside tests).
   // `channel_binding`: the tls-server-end-point hash of the server's
   // certificate (TlsSession::ServerEndPointHash), or empty for no binding.
+  // `user`: the SCRAM "n=" name. PostgreSQL ignores it (the startup message
+  // names the user) and libpq sends it empty; RFC 7677's example uses "user".
   ScramSha256(std::string password, std::string nonce,
-              std::string channel_binding = {});
+              std::string channel_binding = {}, std::string user = {});
   ~ScramSha256();  // wipes the password and the derived keys
 
   // 18 random bytes (getrandom), base64: what libpq sends.
