@@ -18,6 +18,23 @@
 // root can reach it) trusts, for administration. Freezing the server: the
 // postmaster's pid is the first line of DIR/data/postmaster.pid; SIGSTOP it
 // and its children (the backends); SIGCONT to thaw.
+//
+// Other login methods: ahead of initdb's host lines, pg_hba.conf gets
+//   host all twelve_md5 127.0.0.1/32 md5
+//   host all twelve_cleartext 127.0.0.1/32 password
+//   host all twelve_trust 127.0.0.1/32 trust
+// and the first start creates those roles, superusers with the superuser's
+// password, twelve_md5's stored as MD5 (SET password_encryption = 'md5').
+// TLS (Options::tls): in DIR, with CNF a minimal openssl config (sections
+// ca, server with SAN DNS:localhost,IP:127.0.0.1, client), each certificate
+// is made by
+//   openssl req -config CNF -x509 -extensions SECTION -newkey ec
+//       -pkeyopt ec_paramgen_curve:prime256v1 -noenc -days 2 -subj /CN=NAME
+//       -keyout DIR/N.key -out DIR/N.crt [-CA DIR/ca.crt -CAkey DIR/ca.key]
+// for ca, other_ca (self-signed), server and client (CN=postgres, signed by
+// ca); postgresql.conf gets ssl=on, ssl_cert_file, ssl_key_file (0600,
+// owned by postgres) and ssl_ca_file = DIR/ca.crt, and pg_hba.conf
+//   hostssl cert_login all 127.0.0.1/32 cert
 
 #include "tests/support/postgres_server.hpp"
 
@@ -75,9 +92,38 @@ int ParentOf(const std::filesystem::path& proc_entry) {
   return ppid;
 }
 
+constexpr const char* kMd5Role = "twelve_md5";
+constexpr const char* kCleartextRole = "twelve_cleartext";
+constexpr const char* kTrustRole = "twelve_trust";
+
+// Enough of an openssl config for `req` to make each kind of certificate
+// without the system's (whose defaults would make every one a CA).
+constexpr const char* kOpensslConfig = R"([req]
+distinguished_name = dn
+prompt = no
+[dn]
+[ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = CA:FALSE
+subjectAltName = DNS:localhost,IP:127.0.0.1
+[client]
+basicConstraints = CA:FALSE
+)";
+
+// Hands `path` to the server's user when the tests run as root.
+bool GiveToServerUser(const std::string& path) {
+  if (geteuid() != 0) return true;
+  passwd* postgres = getpwnam("postgres");
+  return postgres != nullptr &&
+         chown(path.c_str(), postgres->pw_uid, postgres->pw_gid) == 0;
+}
+
 }  // namespace
 
-PostgresServer::PostgresServer() : password_(RandomPassword()) {
+PostgresServer::PostgresServer(Options options) : password_(RandomPassword()) {
   char dir[] = "/tmp/twelve-postgres-XXXXXX";
   if (mkdtemp(dir) == nullptr) {
     error_ = "mkdtemp failed";
@@ -105,7 +151,91 @@ PostgresServer::PostgresServer() : password_(RandomPassword()) {
       {std::string(kBin) + "initdb", "-D", data_dir_, "--username=" + user_,
        "--pwfile=" + pwfile, "--auth-host=scram-sha-256", "--auth-local=trust",
        "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"});
-  if (rc != 0) error_ = "initdb failed; see " + dir_ + "/commands.log";
+  if (rc != 0) {
+    error_ = "initdb failed; see " + dir_ + "/commands.log";
+  } else if (!AddLoginRules(options.tls)) {
+    error_ = "cannot edit " + data_dir_ + "/pg_hba.conf";
+  } else if (options.tls && !SetUpTls()) {
+    error_ = "cannot set up TLS; see " + dir_ + "/commands.log";
+  }
+}
+
+bool PostgresServer::AddLoginRules(bool tls) {
+  const std::string path = data_dir_ + "/pg_hba.conf";
+  std::ifstream in(path);
+  std::string rules;
+  bool added = false;
+  for (std::string line; std::getline(in, line);) {
+    if (!added && line.starts_with("host")) {
+      rules += "host all " + std::string(kMd5Role) + " 127.0.0.1/32 md5\n";
+      rules += "host all " + std::string(kCleartextRole) +
+               " 127.0.0.1/32 password\n";
+      rules += "host all " + std::string(kTrustRole) + " 127.0.0.1/32 trust\n";
+      if (tls) {
+        rules += "hostssl " + std::string(kCertDatabase) +
+                 " all 127.0.0.1/32 cert\n";
+      }
+      added = true;
+    }
+    rules += line + "\n";
+  }
+  if (!added) return false;
+  std::ofstream out(path, std::ios::trunc);
+  out << rules;
+  return static_cast<bool>(out.flush());
+}
+
+bool PostgresServer::CreateLoginRoles() {
+  const std::string with = " LOGIN SUPERUSER PASSWORD '" + password_ + "'; ";
+  std::string sql = "CREATE ROLE " + std::string(kCleartextRole) + with;
+  sql += "CREATE ROLE " + std::string(kTrustRole) + " LOGIN SUPERUSER; ";
+  // Stored as MD5, or the server asks for SCRAM even on an md5 line.
+  sql += "SET password_encryption = 'md5'; ";
+  sql += "CREATE ROLE " + std::string(kMd5Role) + with;
+  return Exec("postgres", sql).empty();
+}
+
+bool PostgresServer::SetUpTls() {
+  const std::string config = dir_ + "/openssl.cnf";
+  std::ofstream(config) << kOpensslConfig;
+  if (!GiveToServerUser(config) ||
+      !MakeCertificate("ca", "ca", "/CN=twelve test CA", "") ||
+      !MakeCertificate("other_ca", "ca", "/CN=twelve other CA", "") ||
+      !MakeCertificate("server", "server", "/CN=localhost", "ca") ||
+      !MakeCertificate("client", "client", "/CN=" + user_, "ca")) {
+    return false;
+  }
+  ca_file_ = dir_ + "/ca.crt";
+  other_ca_file_ = dir_ + "/other_ca.crt";
+  server_cert_file_ = dir_ + "/server.crt";
+  client_cert_file_ = dir_ + "/client.crt";
+  client_key_file_ = dir_ + "/client.key";
+  std::ofstream conf(data_dir_ + "/postgresql.conf", std::ios::app);
+  conf << "ssl = on\n"
+       << "ssl_cert_file = '" << server_cert_file_ << "'\n"
+       << "ssl_key_file = '" << dir_ << "/server.key'\n"
+       << "ssl_ca_file = '" << ca_file_ << "'\n";
+  return static_cast<bool>(conf.flush());
+}
+
+bool PostgresServer::MakeCertificate(const std::string& name,
+                                     const std::string& extensions,
+                                     const std::string& subject,
+                                     const std::string& issuer) {
+  const std::string key = dir_ + "/" + name + ".key";
+  const std::string cert = dir_ + "/" + name + ".crt";
+  std::vector<std::string> argv = {"openssl", "req", "-config",
+                                   dir_ + "/openssl.cnf", "-x509"};
+  argv.insert(argv.end(), {"-extensions", extensions, "-subj", subject});
+  argv.insert(argv.end(), {"-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:prime256v1", "-noenc"});
+  argv.insert(argv.end(), {"-days", "2", "-keyout", key, "-out", cert});
+  if (!issuer.empty()) {
+    argv.insert(argv.end(), {"-CA", dir_ + "/" + issuer + ".crt", "-CAkey",
+                             dir_ + "/" + issuer + ".key"});
+  }
+  // PostgreSQL and libpq both refuse a key that others can read.
+  return Run(argv) == 0 && chmod(key.c_str(), 0600) == 0;
 }
 
 PostgresServer::~PostgresServer() {
@@ -131,7 +261,11 @@ bool PostgresServer::Start() {
   running_ = Run({std::string(kBin) + "pg_ctl", "-D", data_dir_, "-l",
                   dir_ + "/postgres.log", "-w", "-t", "60", "-o", options,
                   "start"}) == 0;
-  return running_;
+  if (running_ && !roles_created_) {
+    roles_created_ = CreateLoginRoles();
+    if (!roles_created_) error_ = "cannot create the login roles";
+  }
+  return running_ && roles_created_;
 }
 
 bool PostgresServer::Stop() {
@@ -157,6 +291,16 @@ std::string PostgresServer::Url(std::string_view database) const {
 std::string PostgresServer::UrlWithPassword(std::string_view database,
                                             std::string_view password) const {
   return "postgres://" + user_ + ":" + std::string(password) +
+         "@127.0.0.1:" + std::to_string(port_) + "/" + std::string(database);
+}
+
+std::string PostgresServer::UrlFor(Login login,
+                                   std::string_view database) const {
+  std::string role = user_;
+  if (login == Login::kMd5) role = kMd5Role;
+  if (login == Login::kCleartext) role = kCleartextRole;
+  if (login == Login::kTrust) role = kTrustRole;
+  return "postgres://" + role + ":" + password_ +
          "@127.0.0.1:" + std::to_string(port_) + "/" + std::string(database);
 }
 
