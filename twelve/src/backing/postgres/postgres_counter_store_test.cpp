@@ -520,20 +520,14 @@ TEST_F(PostgresCounterStoreTest, MigrateWhileServerDownIsUnavailable) {
             StatusCode::kUnavailable);
 }
 
-}  // namespace
-}  // namespace twelve::backing
 
 // --- Sessions: TLS and logins -------------------------------------------
 
-namespace {
-
 using Login = PostgresServer::Login;
 
-std::string With(std::string url, std::string_view parameters) {
+std::string With(const std::string& url, std::string_view parameters) {
   return url + "?" + std::string(parameters);
 }
-
-}  // namespace
 
 TEST_F(PostgresCounterStoreTest, PreferSpeaksTlsWhenTheServerOffersIt) {
   OpenReady(Url());
@@ -625,3 +619,6 @@ TEST_F(PostgresCounterStoreTest, StartupOptionsReachTheSession) {
             std::string::npos)
       << value.status().message();
 }
+
+}  // namespace
+}  // namespace twelve::backing

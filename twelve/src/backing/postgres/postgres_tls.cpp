@@ -1,6 +1,8 @@
 #include "backing/postgres/postgres_tls.hpp"
 
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
@@ -236,6 +238,38 @@ Status Attach(const Openssl& ossl, SSL* ssl, int fd,
   return SetPeerName(ossl, ssl, settings);
 }
 
+// OpenSSL sends with write(2), which raises SIGPIPE on a socket the server
+// has closed. The kit's commands ignore SIGPIPE, but a process embedding the
+// kit may not: as libpq does, block it on this thread around each OpenSSL
+// call that may write, and swallow the one that call raised.
+class SigpipeBlocked {
+ public:
+  SigpipeBlocked() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+  }
+  ~SigpipeBlocked() {
+    sigset_t pending;
+    sigpending(&pending);
+    if (!was_pending_ && sigismember(&pending, SIGPIPE) == 1) {
+      const timespec now{};
+      sigtimedwait(&pipe_, nullptr, &now);
+    }
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  SigpipeBlocked(const SigpipeBlocked&) = delete;
+  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+
+ private:
+  sigset_t pipe_;
+  sigset_t previous_;
+  bool was_pending_ = false;
+};
+
 }  // namespace
 
 struct TlsSession::Impl {
@@ -298,6 +332,7 @@ Result<TlsSession::Want> TlsSession::Handshake() {
   const Openssl& ossl = *impl_->ossl;
   ossl.ERR_clear_error();
   errno = 0;
+  const SigpipeBlocked sigpipe_blocked;
   const int rc = ossl.SSL_connect(impl_->ssl.get());
   const int saved_errno = errno;
   if (rc == 1) return Want::kNothing;
@@ -313,6 +348,7 @@ Result<TlsSession::Io> TlsSession::Read(std::span<char> into) {
   ossl.ERR_clear_error();
   errno = 0;
   std::size_t bytes = 0;
+  const SigpipeBlocked sigpipe_blocked;
   const int rc =
       ossl.SSL_read_ex(impl_->ssl.get(), into.data(), into.size(), &bytes);
   const int saved_errno = errno;
@@ -330,6 +366,7 @@ Result<TlsSession::Io> TlsSession::Write(std::span<const char> from) {
   ossl.ERR_clear_error();
   errno = 0;
   std::size_t bytes = 0;
+  const SigpipeBlocked sigpipe_blocked;
   const int rc =
       ossl.SSL_write_ex(impl_->ssl.get(), from.data(), from.size(), &bytes);
   const int saved_errno = errno;

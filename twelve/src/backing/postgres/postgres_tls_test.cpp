@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -243,6 +244,22 @@ TEST_F(PostgresTlsTest, VerifyNoneEncryptsWithoutChecking) {
       Connect(Settings(Verify::kNone, "127.0.0.1"));
   ASSERT_TRUE(session.ok()) << session.status().ToString();
   ExpectAuthenticationRequest(**session);
+}
+
+TEST_F(PostgresTlsTest, WritingToAClosedSocketIsAnErrorNotSigpipe) {
+  Result<std::unique_ptr<TlsSession>> session =
+      Connect(Settings(Verify::kNone, "127.0.0.1"));
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  // Writing after shutdown(SHUT_WR) fails with EPIPE and raises SIGPIPE,
+  // whose default action would end this test process.
+  ASSERT_EQ(shutdown(socket_.fd(), SHUT_WR), 0);
+  Result<TlsSession::Io> written = (*session)->Write("after the end");
+  ASSERT_FALSE(written.ok());
+  EXPECT_NE(written.status().message().find("Broken pipe"), std::string::npos)
+      << written.status().message();
+  sigset_t pending;
+  sigpending(&pending);
+  EXPECT_EQ(sigismember(&pending, SIGPIPE), 0);
 }
 
 TEST_F(PostgresTlsTest, VerifyFullAcceptsTheCertificatesIpAddress) {
