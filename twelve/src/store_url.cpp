@@ -92,7 +92,8 @@ Status ParsePostgres(const boost::urls::url_view& view, StoreUrl& url) {
   // refuse is refused here, when the configuration is read.
   Result<backing::PostgresSettings> settings =
       backing::ParsePostgresSettings(url);
-  if (!settings.ok()) return Expected(settings.status().message(), kPostgresForm);
+  if (!settings.ok())
+    return Expected(settings.status().message(), kPostgresForm);
   return Status::Ok();
 }
 

@@ -55,18 +55,27 @@ TEST(StoreUrl, ParsesPostgresBothSchemes) {
 }
 
 TEST(StoreUrl, AcceptsEveryPostgresParameterValueTheDriverKnows) {
-  for (const char* query :
-       {"sslmode=disable", "sslmode=allow", "sslmode=prefer",
-        "sslmode=require", "sslmode=verify-ca&sslrootcert=/ca.pem",
-        "sslmode=verify-full&sslrootcert=/ca.pem",
-        "sslcert=/c.pem&sslkey=/k.pem", "sslcrl=/crl.pem",
-        "channel_binding=disable", "channel_binding=prefer",
-        "channel_binding=require", "gssencmode=disable", "gssencmode=prefer",
-        "target_session_attrs=any", "target_session_attrs=read-write",
-        "target_session_attrs=read-only", "target_session_attrs=primary",
-        "target_session_attrs=standby",
-        "target_session_attrs=prefer-standby", "application_name=web",
-        "options=-c%20work_mem%3D4MB"}) {
+  for (const char* query : {"sslmode=disable",
+                            "sslmode=allow",
+                            "sslmode=prefer",
+                            "sslmode=require",
+                            "sslmode=verify-ca&sslrootcert=/ca.pem",
+                            "sslmode=verify-full&sslrootcert=/ca.pem",
+                            "sslcert=/c.pem&sslkey=/k.pem",
+                            "sslcrl=/crl.pem",
+                            "channel_binding=disable",
+                            "channel_binding=prefer",
+                            "channel_binding=require",
+                            "gssencmode=disable",
+                            "gssencmode=prefer",
+                            "target_session_attrs=any",
+                            "target_session_attrs=read-write",
+                            "target_session_attrs=read-only",
+                            "target_session_attrs=primary",
+                            "target_session_attrs=standby",
+                            "target_session_attrs=prefer-standby",
+                            "application_name=web",
+                            "options=-c%20work_mem%3D4MB"}) {
     std::string url = std::string("postgres://u:pw@h/d?") + query;
     EXPECT_TRUE(ParseStoreUrl(url).ok()) << url;
   }
@@ -78,8 +87,9 @@ TEST(StoreUrl, RejectsPostgresParameterValuesNamingWhatIsAccepted) {
     const char* says;
   };
   for (const Case& bad : std::initializer_list<Case>{
-           {"sslmode=on", "sslmode=on: expected one of disable, allow, "
-                          "prefer, require, verify-ca, verify-full"},
+           {"sslmode=on",
+            "sslmode=on: expected one of disable, allow, "
+            "prefer, require, verify-ca, verify-full"},
            {"channel_binding=yes", "channel_binding=yes: expected one of"},
            {"gssencmode=require", "GSSAPI encryption is not supported"},
            {"target_session_attrs=fast", "target_session_attrs=fast"},

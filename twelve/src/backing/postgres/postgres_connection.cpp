@@ -159,8 +159,8 @@ void PostgresConnection::BeginAttempt() {
   error_code ec;
   asio::ip::address address = asio::ip::make_address(url_.host, ec);
   if (!ec) {
-    ConnectTo(Endpoints::create(tcp::endpoint(address, url_.port), url_.host,
-                                port));
+    ConnectTo(
+        Endpoints::create(tcp::endpoint(address, url_.port), url_.host, port));
     return;
   }
   resolver_->async_resolve(
@@ -237,9 +237,10 @@ void PostgresConnection::OnTlsAnswer() {
   // Bytes after the answer were not sent by the server we will talk to
   // (CVE-2021-23222): refuse them.
   if (input_.size() != 0 || (answer != 'S' && answer != 'N')) {
-    FailAttempt("the server answered the TLS request with something else "
-                "than yes or no",
-                false);
+    FailAttempt(
+        "the server answered the TLS request with something else "
+        "than yes or no",
+        false);
     return;
   }
   if (answer == 'N') {
@@ -319,15 +320,16 @@ void PostgresConnection::OnAuthentication(std::string_view body) {
   switch (static_cast<pg::AuthCode>(auth->code)) {
     case pg::AuthCode::kOk:
       if (require_binding && !bound_) {
-        FailAttempt("channel_binding=require, but the server authenticated "
-                    "the session without channel binding",
-                    false);
+        FailAttempt(
+            "channel_binding=require, but the server authenticated "
+            "the session without channel binding",
+            false);
       }
       return;
     case pg::AuthCode::kCleartextPassword:
     case pg::AuthCode::kMd5Password: {
-      bool md5 = auth->code == static_cast<std::int32_t>(
-                                   pg::AuthCode::kMd5Password);
+      bool md5 =
+          auth->code == static_cast<std::int32_t>(pg::AuthCode::kMd5Password);
       if (require_binding) {
         FailAttempt(std::string("channel_binding=require, but the server asks "
                                 "for a") +
@@ -344,9 +346,10 @@ void PostgresConnection::OnAuthentication(std::string_view body) {
         FailAttempt("postgres: malformed AuthenticationMD5Password", false);
         return;
       }
-      pg::AppendPassword(output_, md5 ? pg::Md5PasswordResponse(
-                                            url_.user, url_.password, auth->data)
-                                      : url_.password);
+      pg::AppendPassword(
+          output_,
+          md5 ? pg::Md5PasswordResponse(url_.user, url_.password, auth->data)
+              : url_.password);
       Flush();
       return;
     }
@@ -414,10 +417,11 @@ void PostgresConnection::AnswerSasl(std::string_view offered) {
     for (std::string_view name : *mechanisms) {
       names += (names.empty() ? "" : ", ") + std::string(name);
     }
-    FailAttempt("the server offers no SASL mechanism this driver supports "
-                "(offered: " +
-                    names + "; supported: SCRAM-SHA-256, SCRAM-SHA-256-PLUS)",
-                false);
+    FailAttempt(
+        "the server offers no SASL mechanism this driver supports "
+        "(offered: " +
+            names + "; supported: SCRAM-SHA-256, SCRAM-SHA-256-PLUS)",
+        false);
     return;
   }
   if (url_.password.empty()) {
@@ -539,39 +543,37 @@ void PostgresConnection::ScheduleReconnect() {
 void PostgresConnection::WaitRead() {
   if (read_waiting_ || !socket_) return;
   read_waiting_ = true;
-  socket_->async_wait(
-      tcp::socket::wait_read,
-      [self = shared_from_this(), generation = generation_](
-          const error_code& ec) {
-        if (generation != self->generation_) return;
-        self->read_waiting_ = false;
-        self->Guarded([&] {
-          if (ec) {
-            self->OnSocketError(ec);
-          } else {
-            self->OnReadable();
-          }
-        });
-      });
+  socket_->async_wait(tcp::socket::wait_read,
+                      [self = shared_from_this(),
+                       generation = generation_](const error_code& ec) {
+                        if (generation != self->generation_) return;
+                        self->read_waiting_ = false;
+                        self->Guarded([&] {
+                          if (ec) {
+                            self->OnSocketError(ec);
+                          } else {
+                            self->OnReadable();
+                          }
+                        });
+                      });
 }
 
 void PostgresConnection::WaitWrite() {
   if (write_waiting_ || !socket_) return;
   write_waiting_ = true;
-  socket_->async_wait(
-      tcp::socket::wait_write,
-      [self = shared_from_this(), generation = generation_](
-          const error_code& ec) {
-        if (generation != self->generation_) return;
-        self->write_waiting_ = false;
-        self->Guarded([&] {
-          if (ec) {
-            self->OnSocketError(ec);
-          } else {
-            self->OnWritable();
-          }
-        });
-      });
+  socket_->async_wait(tcp::socket::wait_write,
+                      [self = shared_from_this(),
+                       generation = generation_](const error_code& ec) {
+                        if (generation != self->generation_) return;
+                        self->write_waiting_ = false;
+                        self->Guarded([&] {
+                          if (ec) {
+                            self->OnSocketError(ec);
+                          } else {
+                            self->OnWritable();
+                          }
+                        });
+                      });
 }
 
 void PostgresConnection::OnSocketError(const error_code& ec) {

@@ -138,7 +138,8 @@ class PostgresConnection
   boost::asio::io_context& io_;
   StoreUrl url_;
   PostgresSettings settings_;
-  std::string settings_error_;  // the URL could not be read (never, once parsed)
+  std::string
+      settings_error_;  // the URL could not be read (never, once parsed)
   Options options_;
   const Logger& log_;
   int loop_;

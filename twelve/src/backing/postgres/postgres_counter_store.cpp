@@ -108,8 +108,8 @@ class Migrator : public std::enable_shared_from_this<Migrator> {
   using Next = void (Migrator::*)(const PostgresResult&);
 
   void Step(PostgresQuery query, Next next) {
-    connection_->Submit(std::move(query), [self = shared_from_this(),
-                                           next](Result<PostgresResult> answer) {
+    connection_->Submit(std::move(query), [self = shared_from_this(), next](
+                                              Result<PostgresResult> answer) {
       Status status = answer.ok() ? ServerStatus(*answer) : answer.status();
       if (!status.ok()) {
         self->Finish(std::move(status));
@@ -197,10 +197,7 @@ class PostgresCounterStore final : public CounterStore {
  public:
   PostgresCounterStore(const StoreUrl& url, const StoreOptions& options,
                        EventLoops& loops, const Logger& log)
-      : url_(url),
-        options_(options),
-        loops_(loops),
-        log_(log) {
+      : url_(url), options_(options), loops_(loops), log_(log) {
     PostgresConnection::Options connection;
     connection.connect_timeout = options.connect_timeout;
     connection.operation_timeout = options.operation_timeout;
@@ -312,8 +309,8 @@ class PostgresCounterStore final : public CounterStore {
         std::max(options_.operation_timeout, kMigrationStatementTimeout);
     options.reconnect = false;
     options.log_transitions = false;
-    auto connection = std::make_shared<PostgresConnection>(io, url_, options,
-                                                           log_, loop);
+    auto connection =
+        std::make_shared<PostgresConnection>(io, url_, options, log_, loop);
     std::lock_guard lock(mutex_);
     std::erase_if(one_offs_, [](const auto& weak) { return weak.expired(); });
     one_offs_.push_back(connection);

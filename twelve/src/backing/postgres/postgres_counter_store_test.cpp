@@ -520,7 +520,6 @@ TEST_F(PostgresCounterStoreTest, MigrateWhileServerDownIsUnavailable) {
             StatusCode::kUnavailable);
 }
 
-
 // --- Sessions: TLS and logins -------------------------------------------
 
 using Login = PostgresServer::Login;
@@ -542,8 +541,8 @@ TEST_F(PostgresCounterStoreTest, DisableSpeaksPlainText) {
 }
 
 TEST_F(PostgresCounterStoreTest, VerifyFullAcceptsTheServersCertificate) {
-  OpenReady(With(Url(), "sslmode=verify-full&sslrootcert=" +
-                            server_->ca_file()));
+  OpenReady(
+      With(Url(), "sslmode=verify-full&sslrootcert=" + server_->ca_file()));
   EXPECT_TRUE(Add("verified", 1).ok());
 }
 
@@ -587,9 +586,8 @@ TEST_F(PostgresCounterStoreTest, LogsInWithEveryPasswordMethod) {
 }
 
 TEST_F(PostgresCounterStoreTest, ChannelBindingRequireRefusesAnMd5Login) {
-  CounterStore& store =
-      Open(With(server_->UrlFor(Login::kMd5, kDatabase),
-                "channel_binding=require"));
+  CounterStore& store = Open(
+      With(server_->UrlFor(Login::kMd5, kDatabase), "channel_binding=require"));
   Status status = Add("md5", 1).status();
   EXPECT_EQ(status.code(), StatusCode::kUnavailable);
   EXPECT_NE(status.message().find("MD5 password"), std::string::npos)

@@ -1,10 +1,10 @@
 #include "backing/postgres/postgres_tls.hpp"
 
 #include <arpa/inet.h>
-#include <pthread.h>
-#include <signal.h>
 #include <netinet/in.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
