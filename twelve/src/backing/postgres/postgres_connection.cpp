@@ -540,40 +540,29 @@ void PostgresConnection::ScheduleReconnect() {
 
 // --- Moving bytes -----------------------------------------------------------
 
-void PostgresConnection::WaitRead() {
-  if (read_waiting_ || !socket_) return;
-  read_waiting_ = true;
-  socket_->async_wait(tcp::socket::wait_read,
-                      [self = shared_from_this(),
-                       generation = generation_](const error_code& ec) {
-                        if (generation != self->generation_) return;
-                        self->read_waiting_ = false;
-                        self->Guarded([&] {
-                          if (ec) {
-                            self->OnSocketError(ec);
-                          } else {
-                            self->OnReadable();
-                          }
-                        });
-                      });
-}
+void PostgresConnection::WaitRead() { Wait(tcp::socket::wait_read); }
 
-void PostgresConnection::WaitWrite() {
-  if (write_waiting_ || !socket_) return;
-  write_waiting_ = true;
-  socket_->async_wait(tcp::socket::wait_write,
-                      [self = shared_from_this(),
-                       generation = generation_](const error_code& ec) {
-                        if (generation != self->generation_) return;
-                        self->write_waiting_ = false;
-                        self->Guarded([&] {
-                          if (ec) {
-                            self->OnSocketError(ec);
-                          } else {
-                            self->OnWritable();
-                          }
-                        });
-                      });
+void PostgresConnection::WaitWrite() { Wait(tcp::socket::wait_write); }
+
+void PostgresConnection::Wait(tcp::socket::wait_type what) {
+  bool reading = what == tcp::socket::wait_read;
+  bool& waiting = reading ? read_waiting_ : write_waiting_;
+  if (waiting || !socket_) return;
+  waiting = true;
+  socket_->async_wait(what, [self = shared_from_this(), reading,
+                             generation = generation_](const error_code& ec) {
+    if (generation != self->generation_) return;
+    (reading ? self->read_waiting_ : self->write_waiting_) = false;
+    self->Guarded([&] {
+      if (ec) {
+        self->OnSocketError(ec);
+      } else if (reading) {
+        self->OnReadable();
+      } else {
+        self->OnWritable();
+      }
+    });
+  });
 }
 
 void PostgresConnection::OnSocketError(const error_code& ec) {

@@ -110,6 +110,7 @@ class PostgresConnection
   // Moving bytes.
   void WaitRead();
   void WaitWrite();
+  void Wait(boost::asio::ip::tcp::socket::wait_type what);
   void OnSocketError(const boost::system::error_code& ec);
   void OnReadable();
   void OnWritable();

@@ -227,8 +227,8 @@ TEST_F(PostgresCounterStoreTest, SetThenGetRoundTrips) {
 }
 
 TEST_F(PostgresCounterStoreTest, ConnectsByHostName) {
-  // localhost may resolve to ::1 first, where nothing listens: libpq then
-  // moves on to 127.0.0.1 on a new socket.
+  // localhost may resolve to ::1 first, where nothing listens: the driver
+  // then moves on to 127.0.0.1 on a new socket.
   std::string url = "postgres://postgres:" + server_->password() +
                     "@localhost:" + std::to_string(server_->port()) + "/" +
                     kDatabase;

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "backing/postgres/postgres_input_buffer.hpp"
 #include "backing/postgres/postgres_protocol.hpp"
 #include "backing/postgres/postgres_result.hpp"
 #include "twelve/status.hpp"

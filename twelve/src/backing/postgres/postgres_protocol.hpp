@@ -10,7 +10,8 @@
 // (kUnavailable, "postgres: malformed <message>: <what>"), never a read past
 // its end. The driver drops a connection that sends one.
 //
-// Threading: none; an InputBuffer belongs to one connection.
+// Threading: none. The received bytes are cut into messages by
+// InputBuffer (postgres_input_buffer.hpp).
 
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "backing/postgres/postgres_input_buffer.hpp"
 #include "twelve/status.hpp"
 
 namespace twelve::backing::pg {
@@ -56,46 +58,6 @@ void AppendSync(std::string& out);
 void AppendTerminate(std::string& out);
 
 // ---- Backend messages.
-
-// One whole message: its type byte and its body (the bytes after the
-// length). The body views the InputBuffer it came from.
-struct Message {
-  char type = 0;
-  std::string_view body;
-};
-
-// The bytes received and not yet decoded.
-class InputBuffer {
- public:
-  // Larger than anything the driver asks for; a bigger length means the
-  // stream is not the protocol (or a server gone wrong).
-  static constexpr std::size_t kDefaultMaxMessage = 64 * 1024 * 1024;
-
-  explicit InputBuffer(std::size_t max_message = kDefaultMaxMessage);
-
-  // Room for at least `at_least` more bytes, to receive into. Invalidates
-  // the views of messages returned before.
-  std::span<char> Prepare(std::size_t at_least = 16 * 1024);
-  // `n` bytes were received into the span Prepare returned.
-  void Commit(std::size_t n);
-  // The next whole message, consumed; nullopt when more bytes are needed;
-  // an error when the bytes cannot be the protocol (a length below 4 or
-  // above max_message: the error says which). The view stays valid until
-  // the next Prepare or Clear.
-  Result<std::optional<Message>> Next();
-  // The single byte that answers an SSLRequest, consumed; nullopt when none
-  // has arrived yet.
-  std::optional<char> TakeByte();
-  // Bytes received and not consumed.
-  std::size_t size() const;
-  void Clear();
-
- private:
-  std::size_t max_message_;
-  std::vector<char> bytes_;
-  std::size_t begin_ = 0;  // first byte not consumed
-  std::size_t end_ = 0;    // one past the last byte received
-};
 
 // Authentication request codes ('R' messages).
 enum class AuthCode : std::int32_t {

@@ -300,6 +300,34 @@ struct TlsSession::Impl {
     }
     return Error(text);
   }
+
+  Status Closed(const char* during) const {
+    return Error(std::string("the server closed the connection during ") +
+                 during);
+  }
+
+  // Runs one OpenSSL call that moves bytes on the socket (`call` returns
+  // its result and sets the bytes moved) and sorts the outcome: done,
+  // waiting for the socket, closed by the server, or failed (with why).
+  template <typename Call>
+  Result<Io> Run(Call call, const char* during) const {
+    ossl->ERR_clear_error();
+    std::size_t bytes = 0;
+    int rc = 0;
+    int saved_errno = 0;
+    {
+      const SigpipeBlocked sigpipe_blocked;
+      errno = 0;
+      rc = call(bytes);
+      saved_errno = errno;
+    }
+    if (rc == 1) return Io{.bytes = bytes};
+    const int error = ossl->SSL_get_error(ssl.get(), rc);
+    if (error == SSL_ERROR_WANT_READ) return Io{.want = Want::kRead};
+    if (error == SSL_ERROR_WANT_WRITE) return Io{.want = Want::kWrite};
+    if (error == SSL_ERROR_ZERO_RETURN) return Io{.closed = true};
+    return Failure(error, saved_errno, during);
+  }
 };
 
 Result<std::unique_ptr<TlsSession>> TlsSession::Start(
@@ -329,52 +357,34 @@ TlsSession::TlsSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TlsSession::~TlsSession() = default;
 
 Result<TlsSession::Want> TlsSession::Handshake() {
-  const Openssl& ossl = *impl_->ossl;
-  ossl.ERR_clear_error();
-  errno = 0;
-  const SigpipeBlocked sigpipe_blocked;
-  const int rc = ossl.SSL_connect(impl_->ssl.get());
-  const int saved_errno = errno;
-  if (rc == 1) return Want::kNothing;
-  const int error = ossl.SSL_get_error(impl_->ssl.get(), rc);
-  if (error == SSL_ERROR_WANT_READ) return Want::kRead;
-  if (error == SSL_ERROR_WANT_WRITE) return Want::kWrite;
-  return impl_->Failure(error, saved_errno, "the handshake");
+  Result<Io> io = impl_->Run(
+      [&](std::size_t&) { return impl_->ossl->SSL_connect(impl_->ssl.get()); },
+      "the handshake");
+  if (!io.ok()) return io.status();
+  if (io->closed) return impl_->Closed("the handshake");
+  return io->want;
 }
 
 Result<TlsSession::Io> TlsSession::Read(std::span<char> into) {
   if (into.empty()) return Io{};
-  const Openssl& ossl = *impl_->ossl;
-  ossl.ERR_clear_error();
-  errno = 0;
-  std::size_t bytes = 0;
-  const SigpipeBlocked sigpipe_blocked;
-  const int rc =
-      ossl.SSL_read_ex(impl_->ssl.get(), into.data(), into.size(), &bytes);
-  const int saved_errno = errno;
-  if (rc == 1) return Io{.bytes = bytes};
-  const int error = ossl.SSL_get_error(impl_->ssl.get(), rc);
-  if (error == SSL_ERROR_WANT_READ) return Io{.want = Want::kRead};
-  if (error == SSL_ERROR_WANT_WRITE) return Io{.want = Want::kWrite};
-  if (error == SSL_ERROR_ZERO_RETURN) return Io{.closed = true};
-  return impl_->Failure(error, saved_errno, "a read");
+  return impl_->Run(
+      [&](std::size_t& bytes) {
+        return impl_->ossl->SSL_read_ex(impl_->ssl.get(), into.data(),
+                                        into.size(), &bytes);
+      },
+      "a read");
 }
 
 Result<TlsSession::Io> TlsSession::Write(std::span<const char> from) {
   if (from.empty()) return Io{};
-  const Openssl& ossl = *impl_->ossl;
-  ossl.ERR_clear_error();
-  errno = 0;
-  std::size_t bytes = 0;
-  const SigpipeBlocked sigpipe_blocked;
-  const int rc =
-      ossl.SSL_write_ex(impl_->ssl.get(), from.data(), from.size(), &bytes);
-  const int saved_errno = errno;
-  if (rc == 1) return Io{.bytes = bytes};
-  const int error = ossl.SSL_get_error(impl_->ssl.get(), rc);
-  if (error == SSL_ERROR_WANT_READ) return Io{.want = Want::kRead};
-  if (error == SSL_ERROR_WANT_WRITE) return Io{.want = Want::kWrite};
-  return impl_->Failure(error, saved_errno, "a write");
+  Result<Io> io = impl_->Run(
+      [&](std::size_t& bytes) {
+        return impl_->ossl->SSL_write_ex(impl_->ssl.get(), from.data(),
+                                         from.size(), &bytes);
+      },
+      "a write");
+  if (io.ok() && io->closed) return impl_->Closed("a write");
+  return io;
 }
 
 Result<std::string> TlsSession::ServerEndPointHash() const {
