@@ -26,7 +26,13 @@ namespace twelve::backing::pg {
 namespace {
 
 constexpr std::string_view kGs2NoBinding = "n,,";
+constexpr std::string_view kGs2CouldBind = "y,,";
 constexpr std::string_view kGs2Binding = "p=tls-server-end-point,,";
+
+std::string_view Gs2Header(const ScramChannelBinding& binding) {
+  if (!binding.server_end_point.empty()) return kGs2Binding;
+  return binding.client_supports ? kGs2CouldBind : kGs2NoBinding;
+}
 constexpr std::size_t kNonceBytes = 18;  // what libpq sends
 
 // A SHA-256 sized secret that wipes itself, so derived keys do not linger
@@ -229,10 +235,11 @@ std::string Md5PasswordResponse(std::string_view user,
 }
 
 ScramSha256::ScramSha256(std::string password, std::string nonce,
-                         std::string channel_binding, std::string user)
+                         ScramChannelBinding binding, std::string user)
     : password_(std::move(password)),
       nonce_(std::move(nonce)),
-      channel_binding_(std::move(channel_binding)),
+      gs2_header_(Gs2Header(binding)),
+      channel_binding_(std::move(binding.server_end_point)),
       client_first_bare_("n=" + SaslName(user) + ",r=" + nonce_) {
   assert(!nonce_.empty() && nonce_.find(',') == std::string::npos);
 }
@@ -263,8 +270,7 @@ std::string_view ScramSha256::mechanism() const {
 }
 
 std::string ScramSha256::ClientFirstMessage() const {
-  std::string_view gs2 = channel_binding_.empty() ? kGs2NoBinding : kGs2Binding;
-  return std::string(gs2) + client_first_bare_;
+  return gs2_header_ + client_first_bare_;
 }
 
 Result<std::string> ScramSha256::ClientFinalMessage(
@@ -272,9 +278,8 @@ Result<std::string> ScramSha256::ClientFinalMessage(
   Result<ServerFirst> parsed = ParseServerFirst(server_first, nonce_);
   if (!parsed.ok()) return parsed.status();
 
-  std::string_view gs2 = channel_binding_.empty() ? kGs2NoBinding : kGs2Binding;
   std::string without_proof =
-      "c=" + Base64Encode(std::string(gs2) + channel_binding_) +
+      "c=" + Base64Encode(gs2_header_ + channel_binding_) +
       ",r=" + std::string(parsed->nonce);
   std::string auth_message = client_first_bare_ + "," +
                              std::string(server_first) + "," + without_proof;

@@ -28,6 +28,19 @@ std::string Md5PasswordResponse(std::string_view user,
                                 std::string_view password,
                                 std::string_view salt);
 
+// Where the client stands on channel binding (RFC 5802's gs2 header).
+struct ScramChannelBinding {
+  // The tls-server-end-point hash of the server's certificate
+  // (TlsSession::ServerEndPointHash): bind the exchange to it
+  // (SCRAM-SHA-256-PLUS, "p=tls-server-end-point").
+  std::string server_end_point;
+  // Without a hash: true when the client could have bound (the session
+  // is TLS) but the server offered no -PLUS. Said as "y" rather than
+  // "n", so that a server which does support it sees the downgrade
+  // (someone between them removed -PLUS from its offer).
+  bool client_supports = false;
+};
+
 // One SCRAM-SHA-256 exchange, client side:
 //   ClientFirstMessage() -> SASLInitialResponse
 //   ClientFinalMessage(AuthenticationSASLContinue data) -> SASLResponse
@@ -35,12 +48,10 @@ std::string Md5PasswordResponse(std::string_view user,
 class ScramSha256 {
  public:
   // `nonce`: printable ASCII without ',' (RandomNonce() outside tests).
-  // `channel_binding`: the tls-server-end-point hash of the server's
-  // certificate (TlsSession::ServerEndPointHash), or empty for no binding.
   // `user`: the SCRAM "n=" name. PostgreSQL ignores it (the startup message
   // names the user) and libpq sends it empty; RFC 7677's example uses "user".
   ScramSha256(std::string password, std::string nonce,
-              std::string channel_binding = {}, std::string user = {});
+              ScramChannelBinding binding = {}, std::string user = {});
   ~ScramSha256();  // wipes the password and the derived keys
 
   // 18 random bytes (getrandom), base64: what libpq sends.
@@ -48,7 +59,7 @@ class ScramSha256 {
 
   // "SCRAM-SHA-256-PLUS" with channel binding, else "SCRAM-SHA-256".
   std::string_view mechanism() const;
-  // "n,,n=,r=<nonce>" (or "p=tls-server-end-point,,n=,r=<nonce>").
+  // "n,,n=,r=<nonce>" (or "y,,..." or "p=tls-server-end-point,,...").
   std::string ClientFirstMessage() const;
   // Checks the server's first message (its nonce must extend ours; the
   // salt must be base64; the iteration count a positive integer no larger
@@ -66,7 +77,8 @@ class ScramSha256 {
  private:
   std::string password_;
   std::string nonce_;
-  std::string channel_binding_;
+  std::string gs2_header_;       // "n,,", "y,," or "p=tls-server-end-point,,"
+  std::string channel_binding_;  // the server's end point hash, or empty
   std::string client_first_bare_;
   std::string server_signature_;  // expected, set by ClientFinalMessage
 };

@@ -111,7 +111,9 @@ TEST(ScramSha256, UserNameIsEscaped) {
 }
 
 TEST(ScramSha256, ChannelBindingHeaderAndProof) {
-  ScramSha256 scram(kPassword, kClientNonce, ChannelBinding());
+  ScramSha256 scram(
+      kPassword, kClientNonce,
+      {.server_end_point = ChannelBinding(), .client_supports = true});
   EXPECT_EQ(scram.mechanism(), "SCRAM-SHA-256-PLUS");
   EXPECT_EQ(scram.ClientFirstMessage(),
             "p=tls-server-end-point,,n=,r=rOprNGfwEbeRWgbNEkqO");
@@ -126,6 +128,23 @@ TEST(ScramSha256, ChannelBindingHeaderAndProof) {
             "p=Q8h71kjaoMzNI7dPksDrhRE/5mTUObF0fUHVIgBOWQg=");
   EXPECT_TRUE(
       scram.VerifyServerFinal("v=ykwoqH8mLqO5AQCeuwwf6lsj9f8zyJZT/CcvAbN4Ssc=")
+          .ok());
+}
+
+TEST(ScramSha256, SaysItCouldBindWhenTheServerOffersNoPlus) {
+  ScramSha256 scram(kPassword, kClientNonce,
+                    {.server_end_point = {}, .client_supports = true});
+  EXPECT_EQ(scram.mechanism(), "SCRAM-SHA-256");
+  EXPECT_EQ(scram.ClientFirstMessage(), "y,,n=,r=rOprNGfwEbeRWgbNEkqO");
+  Result<std::string> final_message = scram.ClientFinalMessage(kServerFirst);
+  ASSERT_TRUE(final_message.ok()) << final_message.status().ToString();
+  // python3: "c=" + base64(b"y,,"), and the proof and signature from
+  // hashlib/hmac over that exchange.
+  EXPECT_EQ(*final_message,
+            "c=eSws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+            "p=VpuC5DGQa5ro9tXE9MnKs69NH1nxnuregZZcclqIGfM=");
+  EXPECT_TRUE(
+      scram.VerifyServerFinal("v=FOmOj9BpTGwvnzwBtWQjBaPmVxT9I8IeHBOhcIPu3us=")
           .ok());
 }
 

@@ -395,15 +395,17 @@ void PostgresConnection::AnswerSasl(std::string_view offered) {
     return std::find(mechanisms->begin(), mechanisms->end(), name) !=
            mechanisms->end();
   };
-  std::string binding;
-  if (tls_ && offers(kPlus) &&
-      settings_.channel_binding != PostgresSettings::ChannelBinding::kDisable) {
+  bool may_bind =
+      settings_.channel_binding != PostgresSettings::ChannelBinding::kDisable;
+  pg::ScramChannelBinding binding;
+  binding.client_supports = tls_ && may_bind;
+  if (tls_ && offers(kPlus) && may_bind) {
     Result<std::string> hash = tls_->ServerEndPointHash();
     if (!hash.ok()) {
       FailAttempt(hash.status().message(), false);
       return;
     }
-    binding = std::move(*hash);
+    binding.server_end_point = std::move(*hash);
   } else if (settings_.channel_binding ==
              PostgresSettings::ChannelBinding::kRequire) {
     FailAttempt(tls_ ? "channel_binding=require, but the server does not "
