@@ -24,32 +24,9 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::string_view kStore = "postgres";
-constexpr std::string_view kPlus = "SCRAM-SHA-256-PLUS";
-constexpr std::string_view kScram = "SCRAM-SHA-256";
 
 std::string SystemError(std::string_view what) {
   return std::string(what) + ": " + std::strerror(errno);
-}
-
-std::string UnsupportedAuthentication(std::int32_t code) {
-  std::string method;
-  switch (static_cast<pg::AuthCode>(code)) {
-    case pg::AuthCode::kKerberosV5:
-      method = "Kerberos V5";
-      break;
-    case pg::AuthCode::kGss:
-    case pg::AuthCode::kGssContinue:
-      method = "GSSAPI";
-      break;
-    case pg::AuthCode::kSspi:
-      method = "SSPI";
-      break;
-    default:
-      method = "an unknown kind of (" + std::to_string(code) + ")";
-  }
-  return "the server asks for " + method +
-         " authentication, which this driver does not support; use "
-         "scram-sha-256, md5 or password in pg_hba.conf";
 }
 
 }  // namespace
@@ -279,7 +256,12 @@ void PostgresConnection::ContinueHandshake() {
 void PostgresConnection::SendStartup() {
   phase_ = Phase::kStartup;
   server_parameters_.clear();
-  bound_ = false;
+  PostgresLogin::EndPointHash end_point_hash;
+  if (tls_) {
+    end_point_hash = [tls = tls_.get()] { return tls->ServerEndPointHash(); };
+  }
+  login_.emplace(url_.user, url_.password, settings_.channel_binding,
+                 std::move(end_point_hash));
   pg::AppendStartup(output_, settings_.startup);
   std::uint64_t generation = generation_;
   Flush();
@@ -288,9 +270,15 @@ void PostgresConnection::SendStartup() {
 
 void PostgresConnection::OnStartupMessage(const pg::Message& message) {
   switch (message.type) {
-    case 'R':
-      OnAuthentication(message.body);
+    case 'R': {
+      Status answered = login_->Answer(message.body, output_);
+      if (!answered.ok()) {
+        FailAttempt(answered.message(), false);
+        return;
+      }
+      Flush();
       return;
+    }
     case 'K':  // BackendKeyData: for cancel requests, which are not sent
       return;
     case 'Z':
@@ -309,176 +297,25 @@ void PostgresConnection::OnStartupMessage(const pg::Message& message) {
   }
 }
 
-void PostgresConnection::OnAuthentication(std::string_view body) {
-  Result<pg::Authentication> auth = pg::DecodeAuthentication(body);
-  if (!auth.ok()) {
-    FailAttempt(auth.status().message(), false);
-    return;
-  }
-  bool require_binding =
-      settings_.channel_binding == PostgresSettings::ChannelBinding::kRequire;
-  switch (static_cast<pg::AuthCode>(auth->code)) {
-    case pg::AuthCode::kOk:
-      if (require_binding && !bound_) {
-        FailAttempt(
-            "channel_binding=require, but the server authenticated "
-            "the session without channel binding",
-            false);
-      }
-      return;
-    case pg::AuthCode::kCleartextPassword:
-    case pg::AuthCode::kMd5Password: {
-      bool md5 =
-          auth->code == static_cast<std::int32_t>(pg::AuthCode::kMd5Password);
-      if (require_binding) {
-        FailAttempt(std::string("channel_binding=require, but the server asks "
-                                "for a") +
-                        (md5 ? "n MD5" : " cleartext") + " password",
-                    false);
-        return;
-      }
-      if (url_.password.empty()) {
-        FailAttempt("the server asks for a password, and the URL has none",
-                    false);
-        return;
-      }
-      if (md5 && auth->data.size() != 4) {
-        FailAttempt("postgres: malformed AuthenticationMD5Password", false);
-        return;
-      }
-      pg::AppendPassword(
-          output_,
-          md5 ? pg::Md5PasswordResponse(url_.user, url_.password, auth->data)
-              : url_.password);
-      Flush();
-      return;
-    }
-    case pg::AuthCode::kSasl:
-      AnswerSasl(auth->data);
-      return;
-    case pg::AuthCode::kSaslContinue: {
-      if (!scram_) break;
-      Result<std::string> final = scram_->ClientFinalMessage(auth->data);
-      if (!final.ok()) {
-        FailAttempt(final.status().message(), false);
-        return;
-      }
-      pg::AppendSaslResponse(output_, *final);
-      Flush();
-      return;
-    }
-    case pg::AuthCode::kSaslFinal: {
-      if (!scram_) break;
-      if (Status status = scram_->VerifyServerFinal(auth->data); !status.ok()) {
-        FailAttempt(status.message(), false);
-        return;
-      }
-      bound_ = scram_->mechanism() == kPlus;
-      scram_.reset();
-      return;
-    }
-    default:
-      FailAttempt(UnsupportedAuthentication(auth->code), false);
-      return;
-  }
-  FailAttempt("the server sent a SASL message out of turn", false);
-}
-
-void PostgresConnection::AnswerSasl(std::string_view offered) {
-  Result<std::vector<std::string_view>> mechanisms =
-      pg::DecodeSaslMechanisms(offered);
-  if (!mechanisms.ok()) {
-    FailAttempt(mechanisms.status().message(), false);
-    return;
-  }
-  auto offers = [&](std::string_view name) {
-    return std::find(mechanisms->begin(), mechanisms->end(), name) !=
-           mechanisms->end();
-  };
-  bool may_bind =
-      settings_.channel_binding != PostgresSettings::ChannelBinding::kDisable;
-  pg::ScramChannelBinding binding;
-  binding.client_supports = tls_ && may_bind;
-  if (tls_ && offers(kPlus) && may_bind) {
-    Result<std::string> hash = tls_->ServerEndPointHash();
-    if (!hash.ok()) {
-      FailAttempt(hash.status().message(), false);
-      return;
-    }
-    binding.server_end_point = std::move(*hash);
-  } else if (settings_.channel_binding ==
-             PostgresSettings::ChannelBinding::kRequire) {
-    FailAttempt(tls_ ? "channel_binding=require, but the server does not "
-                       "offer SCRAM-SHA-256-PLUS"
-                     : "channel_binding=require, but the server did not "
-                       "agree to TLS",
+void PostgresConnection::OnStartupDone() {
+  // A server, or someone in between, must not skip the login.
+  if (!login_->done()) {
+    FailAttempt("the server started the session without authenticating it",
                 false);
     return;
-  } else if (!offers(kScram)) {
-    std::string names;
-    for (std::string_view name : *mechanisms) {
-      names += (names.empty() ? "" : ", ") + std::string(name);
-    }
-    FailAttempt(
-        "the server offers no SASL mechanism this driver supports "
-        "(offered: " +
-            names + "; supported: SCRAM-SHA-256, SCRAM-SHA-256-PLUS)",
-        false);
-    return;
   }
-  if (url_.password.empty()) {
-    FailAttempt("the server asks for a password, and the URL has none", false);
-    return;
-  }
-  scram_ = std::make_unique<pg::ScramSha256>(
-      url_.password, pg::ScramSha256::RandomNonce(), std::move(binding));
-  pg::AppendSaslInitialResponse(output_, scram_->mechanism(),
-                                scram_->ClientFirstMessage());
-  Flush();
-}
-
-void PostgresConnection::OnStartupDone() {
-  if (std::string refused = TargetSessionRefusal(); !refused.empty()) {
+  std::string refused =
+      TargetSessionRefusal(settings_.target_session, server_parameters_);
+  if (!refused.empty()) {
     FailAttempt(refused, false);
     return;
   }
   OnConnected();
 }
 
-std::string PostgresConnection::TargetSessionRefusal() const {
-  using Target = PostgresSettings::TargetSession;
-  Target target = settings_.target_session;
-  if (target == Target::kAny) return {};
-  auto standby = server_parameters_.find("in_hot_standby");
-  auto read_only = server_parameters_.find("default_transaction_read_only");
-  if (standby == server_parameters_.end() ||
-      read_only == server_parameters_.end()) {
-    return "target_session_attrs needs PostgreSQL 14 or later (the server "
-           "did not report in_hot_standby)";
-  }
-  bool is_standby = standby->second == "on";
-  bool is_read_only = is_standby || read_only->second == "on";
-  if (target == Target::kReadWrite && is_read_only) {
-    return "the server's sessions are read-only, and target_session_attrs "
-           "asks for read-write";
-  }
-  if (target == Target::kReadOnly && !is_read_only) {
-    return "the server's sessions are read-write, and target_session_attrs "
-           "asks for read-only";
-  }
-  if (target == Target::kPrimary && is_standby) {
-    return "the server is a standby, and target_session_attrs asks for the "
-           "primary";
-  }
-  if (target == Target::kStandby && !is_standby) {
-    return "the server is not a standby, and target_session_attrs asks for "
-           "one";
-  }
-  return {};
-}
-
 void PostgresConnection::OnConnected() {
   timer_->cancel();  // the connect timeout
+  login_.reset();    // and the copy of the password it holds
   state_ = State::kReady;
   first_attempt_done_ = true;
   reconnect_logged_ = false;
@@ -806,7 +643,7 @@ void PostgresConnection::Teardown() {
   read_waiting_ = false;
   write_waiting_ = false;
   tls_.reset();  // before the socket it uses
-  scram_.reset();
+  login_.reset();
   socket_.reset();
   input_.Clear();
   output_.clear();

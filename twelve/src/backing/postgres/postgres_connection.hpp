@@ -7,7 +7,7 @@
 // and Kerberos libraries. Connecting: resolve (Asio's resolver; the loop
 // never blocks), connect, ask for TLS as sslmode says (postgres_tls.hpp,
 // OpenSSL loaded only when a server agrees), send the startup message,
-// answer the server's password exchange (postgres_auth.hpp), check
+// answer the server's login requests (postgres_login.hpp), check
 // target_session_attrs, then wait for ReadyForQuery. The queries
 // themselves, pipelined, are kept by its PostgresPipeline.
 //
@@ -27,14 +27,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 
 #include "backing/backoff.hpp"
-#include "backing/postgres/postgres_auth.hpp"
+#include "backing/postgres/postgres_login.hpp"
 #include "backing/postgres/postgres_pipeline.hpp"
 #include "backing/postgres/postgres_protocol.hpp"
 #include "backing/postgres/postgres_settings.hpp"
@@ -99,11 +98,7 @@ class PostgresConnection
   void ContinueHandshake();
   void SendStartup();
   void OnStartupMessage(const pg::Message& message);
-  void OnAuthentication(std::string_view body);
-  void AnswerSasl(std::string_view offered);
   void OnStartupDone();
-  // Why the server is not the kind of session asked for; empty when it is.
-  std::string TargetSessionRefusal() const;
   void OnConnected();
   void FailAttempt(const std::string& reason, bool timed_out);
   void ScheduleReconnect();
@@ -160,9 +155,8 @@ class PostgresConnection
   std::optional<boost::asio::ip::tcp::resolver> resolver_;
   std::optional<boost::asio::ip::tcp::socket> socket_;
   std::unique_ptr<pg::TlsSession> tls_;
-  std::unique_ptr<pg::ScramSha256> scram_;
-  bool bound_ = false;  // SCRAM with channel binding authenticated us
-  std::map<std::string, std::string, std::less<>> server_parameters_;
+  std::optional<PostgresLogin> login_;  // while starting a session
+  ServerParameters server_parameters_;
   pg::InputBuffer input_;
   std::string output_;  // not sent yet
   bool read_waiting_ = false;

@@ -20,6 +20,8 @@
 //   application_name      sent at startup (default "twelve")
 //   options               sent at startup (server settings, "-c x=y")
 
+#include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +45,16 @@ struct PostgresSettings {
   // options.
   std::vector<std::pair<std::string, std::string>> startup;
 };
+
+// What a server reports about itself (ParameterStatus): name to value.
+using ServerParameters = std::map<std::string, std::string, std::less<>>;
+
+// Why a server that reported `parameters` is not the kind of session
+// `target` asks for (target_session_attrs); empty when it is. Needs the
+// in_hot_standby and default_transaction_read_only that PostgreSQL 14 and
+// later report at startup.
+std::string TargetSessionRefusal(PostgresSettings::TargetSession target,
+                                 const ServerParameters& parameters);
 
 // Reads `url`'s user, database and parameters. kInvalidArgument, naming the
 // parameter and what it accepts, for an unknown parameter, a value out of
