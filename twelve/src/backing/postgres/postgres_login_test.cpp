@@ -43,6 +43,17 @@ std::string Error(PostgresLogin& login, const std::string& body) {
   return status.message();
 }
 
+// What the login answers to an AuthenticationSASL offering `mechanisms`.
+std::string ScramStart(Binding binding, PostgresLogin::EndPointHash tls,
+                       std::initializer_list<std::string_view> mechanisms) {
+  PostgresLogin login("u", "secret", binding, std::move(tls));
+  std::string out;
+  Status status =
+      login.Answer(Request(pg::AuthCode::kSasl, Mechanisms(mechanisms)), out);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  return out;
+}
+
 TEST(PostgresLogin, SendsTheCleartextPasswordWhenAsked) {
   PostgresLogin login("u", "secret", Binding::kPrefer, {});
   std::string out;
@@ -87,51 +98,27 @@ TEST(PostgresLogin, APasswordRequestWithoutPasswordSaysSo) {
 }
 
 TEST(PostgresLogin, ScramInPlainTextSaysItCannotBind) {
-  PostgresLogin login("u", "secret", Binding::kPrefer, {});
-  std::string out;
-  ASSERT_TRUE(
-      login
-          .Answer(Request(pg::AuthCode::kSasl, Mechanisms({"SCRAM-SHA-256"})),
-                  out)
-          .ok());
+  std::string out = ScramStart(Binding::kPrefer, {}, {"SCRAM-SHA-256"});
   EXPECT_NE(out.find(std::string("SCRAM-SHA-256\0", 14)), std::string::npos);
   EXPECT_NE(out.find("n,,n=,r="), std::string::npos) << out;
 }
 
 TEST(PostgresLogin, ScramOverTlsBindsWhenTheServerOffersPlus) {
-  PostgresLogin login("u", "secret", Binding::kPrefer, OverTls());
-  std::string out;
-  ASSERT_TRUE(
-      login
-          .Answer(Request(pg::AuthCode::kSasl,
-                          Mechanisms({"SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"})),
-                  out)
-          .ok());
+  std::string out = ScramStart(Binding::kPrefer, OverTls(),
+                               {"SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"});
   EXPECT_NE(out.find(std::string("SCRAM-SHA-256-PLUS\0", 19)),
             std::string::npos);
   EXPECT_NE(out.find("p=tls-server-end-point,,n=,r="), std::string::npos);
 }
 
 TEST(PostgresLogin, ScramOverTlsWithoutPlusSaysItCouldBind) {
-  PostgresLogin login("u", "secret", Binding::kPrefer, OverTls());
-  std::string out;
-  ASSERT_TRUE(
-      login
-          .Answer(Request(pg::AuthCode::kSasl, Mechanisms({"SCRAM-SHA-256"})),
-                  out)
-          .ok());
+  std::string out = ScramStart(Binding::kPrefer, OverTls(), {"SCRAM-SHA-256"});
   EXPECT_NE(out.find("y,,n=,r="), std::string::npos) << out;
 }
 
 TEST(PostgresLogin, ChannelBindingDisableNeverBinds) {
-  PostgresLogin login("u", "secret", Binding::kDisable, OverTls());
-  std::string out;
-  ASSERT_TRUE(
-      login
-          .Answer(Request(pg::AuthCode::kSasl,
-                          Mechanisms({"SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"})),
-                  out)
-          .ok());
+  std::string out = ScramStart(Binding::kDisable, OverTls(),
+                               {"SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"});
   EXPECT_NE(out.find("n,,n=,r="), std::string::npos) << out;
 }
 
