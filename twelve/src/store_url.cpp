@@ -79,6 +79,16 @@ Status ParseRedis(const boost::urls::url_view& view, StoreUrl& url) {
 
 Status ParsePostgres(const boost::urls::url_view& view, StoreUrl& url) {
   if (Status status = ParseAuthority(view, url); !status.ok()) return status;
+  // libpq's multi-host and socket-directory forms: the driver connects to
+  // one host over TCP.
+  if (url.host.find(',') != std::string::npos) {
+    return Expected("one host only: a list of hosts is not supported",
+                    kPostgresForm);
+  }
+  if (url.host.front() == '/') {
+    return Expected("a TCP host: a Unix socket directory is not supported",
+                    kPostgresForm);
+  }
   std::string path = view.path();
   if (!path.empty() && path.front() == '/') path.erase(0, 1);
   if (path.find('/') != std::string::npos) {

@@ -104,6 +104,14 @@ TEST(StoreUrl, RejectsPostgresParameterValuesNamingWhatIsAccepted) {
   }
 }
 
+TEST(StoreUrl, RejectsPostgresHostListsAndSocketDirectories) {
+  EXPECT_NE(Error("postgres://u:pw@db1,db2/d").find("one host only"),
+            std::string::npos);
+  EXPECT_NE(Error("postgres://u:pw@%2Fvar%2Frun%2Fpostgresql/d")
+                .find("a Unix socket directory is not supported"),
+            std::string::npos);
+}
+
 TEST(StoreUrl, RejectsPostgresWithoutUser) {
   EXPECT_NE(Error("postgres://h/d").find("the user is missing"),
             std::string::npos);
