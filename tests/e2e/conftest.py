@@ -10,6 +10,7 @@ import ctypes
 import faulthandler
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -56,11 +57,38 @@ def binary(name):
     return path
 
 
+# Ports handed out in this session: each goes to one server only.
+_given_ports = set()
+
+
+def _ephemeral_low():
+    """The first port of the kernel's ephemeral range (32768 by default)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port(host="127.0.0.1"):
-    """A port nobody listens on right now (the kernel's pick)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A port nobody listens on right now, below the ephemeral range. A port
+    the kernel picks (bind to port 0) comes from the range that outgoing
+    connections use, so one of the tests' own client sockets could take it
+    before the server binds it; below that range only listeners compete."""
+    low = _ephemeral_low()
+    for _ in range(1000):
+        port = random.randrange(10000, low) if low > 11000 else 0
+        if port in _given_ports:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            port = s.getsockname()[1]
+        _given_ports.add(port)
+        return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
