@@ -197,12 +197,17 @@ bool PostgresServer::CreateLoginRoles() {
 
 bool PostgresServer::SetUpTls() {
   const std::string config = dir_ + "/openssl.cnf";
-  std::ofstream(config) << kOpensslConfig;
+  // `openssl ca`'s database, for the revocation lists.
+  std::ofstream(config) << kOpensslConfig << "[crl]\ndatabase = " << dir_
+                        << "/index.txt\ncrlnumber = " << dir_
+                        << "/crlnumber\ndefault_md = sha256\n"
+                           "default_crl_days = 2\n";
   if (!GiveToServerUser(config) ||
       !MakeCertificate("ca", "ca", "/CN=twelve test CA", "") ||
       !MakeCertificate("other_ca", "ca", "/CN=twelve other CA", "") ||
       !MakeCertificate("server", "server", "/CN=localhost", "ca") ||
-      !MakeCertificate("client", "client", "/CN=" + user_, "ca")) {
+      !MakeCertificate("client", "client", "/CN=" + user_, "ca") ||
+      !MakeRevocationLists()) {
     return false;
   }
   ca_file_ = dir_ + "/ca.crt";
@@ -216,6 +221,31 @@ bool PostgresServer::SetUpTls() {
        << "ssl_key_file = '" << dir_ << "/server.key'\n"
        << "ssl_ca_file = '" << ca_file_ << "'\n";
   return static_cast<bool>(conf.flush());
+}
+
+// Two lists signed by the CA: one that revokes nothing, then one that
+// revokes the server's certificate.
+bool PostgresServer::MakeRevocationLists() {
+  const std::string database = dir_ + "/index.txt";
+  const std::string number = dir_ + "/crlnumber";
+  std::ofstream{database};  // empty: nothing revoked yet
+  std::ofstream(number) << "01\n";
+  if (!GiveToServerUser(database) || !GiveToServerUser(number)) return false;
+  crl_file_ = dir_ + "/nothing_revoked.crl";
+  server_revoked_crl_file_ = dir_ + "/server_revoked.crl";
+  const std::vector<std::string> ca = {"openssl",  "ca",
+                                       "-config",  dir_ + "/openssl.cnf",
+                                       "-name",    "crl",
+                                       "-keyfile", dir_ + "/ca.key",
+                                       "-cert",    dir_ + "/ca.crt"};
+  auto with = [&ca](std::initializer_list<std::string> more) {
+    std::vector<std::string> argv = ca;
+    argv.insert(argv.end(), more);
+    return argv;
+  };
+  return Run(with({"-gencrl", "-out", crl_file_})) == 0 &&
+         Run(with({"-revoke", dir_ + "/server.crt"})) == 0 &&
+         Run(with({"-gencrl", "-out", server_revoked_crl_file_})) == 0;
 }
 
 bool PostgresServer::MakeCertificate(const std::string& name,

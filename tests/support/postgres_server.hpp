@@ -80,6 +80,12 @@ class PostgresServer {
   const std::string& ca_file() const { return ca_file_; }
   const std::string& other_ca_file() const { return other_ca_file_; }
   const std::string& server_cert_file() const { return server_cert_file_; }
+  // Revocation lists signed by ca_file()'s CA: one revokes nothing, the
+  // other the server's certificate.
+  const std::string& crl_file() const { return crl_file_; }
+  const std::string& server_revoked_crl_file() const {
+    return server_revoked_crl_file_;
+  }
   const std::string& client_cert_file() const { return client_cert_file_; }
   const std::string& client_key_file() const { return client_key_file_; }
 
@@ -103,6 +109,7 @@ class PostgresServer {
   bool CreateLoginRoles();
   // Makes the certificates with `openssl` and turns ssl on.
   bool SetUpTls();
+  bool MakeRevocationLists();
   bool MakeCertificate(const std::string& name, const std::string& extensions,
                        const std::string& subject, const std::string& issuer);
 
@@ -117,6 +124,8 @@ class PostgresServer {
   std::string ca_file_;
   std::string other_ca_file_;
   std::string server_cert_file_;
+  std::string crl_file_;
+  std::string server_revoked_crl_file_;
   std::string client_cert_file_;
   std::string client_key_file_;
 };

@@ -557,6 +557,17 @@ TEST_F(PostgresCounterStoreTest, VerifyCaRefusesACertificateOfAnotherCa) {
   EXPECT_FALSE(store.Ready());
 }
 
+TEST_F(PostgresCounterStoreTest, RefusesAServerWhoseCertificateIsRevoked) {
+  CounterStore& store =
+      Open(With(Url(), "sslmode=verify-full&sslrootcert=" + server_->ca_file() +
+                           "&sslcrl=" + server_->server_revoked_crl_file()));
+  Status status = Add("revoked", 1).status();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
+  EXPECT_NE(status.message().find("certificate revoked"), std::string::npos)
+      << status.message();
+  EXPECT_FALSE(store.Ready());
+}
+
 TEST_F(PostgresCounterStoreTest, PresentsItsClientCertificate) {
   OpenReady(With(Url(), "application_name=twelve-cert&sslcert=" +
                             server_->client_cert_file() +

@@ -309,6 +309,24 @@ TEST_F(PostgresTlsTest, VerifyCaRefusesAServerSignedByAnotherCa) {
       << message;
 }
 
+TEST_F(PostgresTlsTest, RevocationListsAreChecked) {
+  TlsSettings settings = Full("localhost");
+  settings.crl = server_->crl_file();
+  Result<std::unique_ptr<TlsSession>> session = Connect(settings);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  ExpectAuthenticationRequest(**session);
+}
+
+TEST_F(PostgresTlsTest, ARevokedServerCertificateIsRefused) {
+  TlsSettings settings = Full("localhost");
+  settings.crl = server_->server_revoked_crl_file();
+  Result<std::unique_ptr<TlsSession>> session = Connect(settings);
+  ASSERT_FALSE(session.ok());
+  EXPECT_NE(session.status().message().find("certificate revoked"),
+            std::string::npos)
+      << session.status().message();
+}
+
 TEST_F(PostgresTlsTest, VerifyCaAcceptsTheServersCa) {
   Result<std::unique_ptr<TlsSession>> session =
       // The name is not checked by kCa.
