@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "backing/postgres/postgres_store_test_fixture.hpp"
 #include "event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/free_port.hpp"
@@ -38,15 +39,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using twelve::test_support::PostgresServer;
 
-constexpr const char* kDatabase = "twelve_test";
-constexpr const char* kCreateCounters =
-    "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)";
-// Long enough for any answer on a loaded machine; only a hang reaches it.
-constexpr auto kNoAnswer = 30s;
-
-using test_support::CapturingSink;
 using test_support::FreePort;
-using test_support::RunningLoops;
 
 // A TCP port that accepts connections and never answers.
 class SilentListener {
@@ -69,118 +62,12 @@ class SilentListener {
   std::uint16_t port_ = 0;
 };
 
-bool WaitUntil(const std::function<bool()>& condition,
-               std::chrono::milliseconds limit = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-
-StoreOptions FastOptions() {
-  StoreOptions options;
-  options.connect_timeout = 2s;
-  options.operation_timeout = 5s;
-  options.min_backoff = 20ms;
-  options.max_backoff = 200ms;
-  return options;
-}
-
-// One server for the suite: initdb costs about a second. It offers TLS, so
-// that every test without sslmode (prefer) runs over TLS; the tests that
-// say sslmode=disable run in plain text.
-PostgresServer* suite_server = nullptr;
-
-class PostgresCounterStoreTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    suite_server = new PostgresServer({.tls = true});
-    ASSERT_TRUE(suite_server->ok()) << suite_server->error();
-    ASSERT_TRUE(suite_server->Start());
-    ASSERT_TRUE(suite_server->CreateDatabase(kDatabase));
-    ASSERT_EQ(suite_server->Exec(kDatabase, kCreateCounters), "");
-  }
-  static void TearDownTestSuite() {
-    delete suite_server;
-    suite_server = nullptr;
-  }
-
-  void SetUp() override { ASSERT_TRUE(server_ != nullptr && server_->ok()); }
-  void TearDown() override {
-    // The order the server follows: loops stop, then the store closes.
-    if (threads_) threads_->Stop();
-    if (store_) store_->Close();
-    store_.reset();
-    threads_.reset();
-  }
-
-  CounterStore& Open(const std::string& url,
-                     StoreOptions options = FastOptions(), int loops = 1) {
-    threads_ = std::make_unique<RunningLoops>(loops);
-    Result<StoreUrl> parsed = ParseStoreUrl(url);
-    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
-    store_ =
-        NewPostgresCounterStore(*parsed, options, threads_->loops(), logger_);
-    return *store_;
-  }
-  CounterStore& OpenReady(const std::string& url,
-                          StoreOptions options = FastOptions(), int loops = 1) {
-    CounterStore& store = Open(url, options, loops);
-    EXPECT_TRUE(WaitUntil([&] { return store.Ready(); }));
-    return store;
-  }
-
-  // Runs `start` on loop `loop` and waits for the value it reports.
-  template <typename T>
-  T Await(int loop, std::function<void(std::function<void(T)>)> start) {
-    auto promise = std::make_shared<std::promise<T>>();
-    std::future<T> future = promise->get_future();
-    asio::post(threads_->context(loop), [start, promise] {
-      start([promise](T value) { promise->set_value(std::move(value)); });
-    });
-    if (future.wait_for(kNoAnswer) != std::future_status::ready) {
-      return Status::Internal("test: no answer");
-    }
-    return future.get();
-  }
-  Result<std::int64_t> Add(const std::string& key, std::int64_t delta,
-                           int loop = 0) {
-    CounterStore* store = store_.get();
-    return Await<Result<std::int64_t>>(
-        loop, [=](auto done) { store->Add(key, delta, std::move(done)); });
-  }
-  Result<std::int64_t> Get(const std::string& key) {
-    CounterStore* store = store_.get();
-    return Await<Result<std::int64_t>>(
-        0, [=](auto done) { store->Get(key, std::move(done)); });
-  }
-  Status Set(const std::string& key, std::int64_t value) {
-    CounterStore* store = store_.get();
-    return Await<Status>(
-        0, [=](auto done) { store->Set(key, value, std::move(done)); });
-  }
-  Status Migrate(const std::vector<Migration>& migrations, int loop = 0) {
-    CounterStore* store = store_.get();
-    return Await<Status>(
-        loop, [=](auto done) { store->Migrate(migrations, std::move(done)); });
-  }
-
-  std::string Url(const std::string& database = kDatabase) const {
-    return server_->Url(database);
-  }
-  std::string UrlAt(std::uint16_t port) const {
-    return "postgres://postgres:" + server_->password() +
-           "@127.0.0.1:" + std::to_string(port) + "/" + kDatabase;
-  }
-
-  PostgresServer* server_ = suite_server;
-  CapturingSink sink_;
-  Logger logger_{sink_, LogLevel::kDebug, LogFormat::kJson};
-  std::unique_ptr<RunningLoops> threads_;
-  std::unique_ptr<CounterStore> store_;
-};
+using test::FastOptions;
+using test::kCreateCounters;
+using test::kDatabase;
+using test::kNoAnswer;
+using test::WaitUntil;
+class PostgresCounterStoreTest : public test::PostgresStoreTest {};
 
 // Restarts or thaws the shared server even when a test fails half-way.
 class ServerRestorer {
@@ -518,115 +405,6 @@ TEST_F(PostgresCounterStoreTest, MigrateWhileServerDownIsUnavailable) {
   Open(UrlAt(FreePort()));
   EXPECT_EQ(Migrate({{1, "create_a", "CREATE TABLE a (x INT)"}}).code(),
             StatusCode::kUnavailable);
-}
-
-// --- Sessions: TLS and logins -------------------------------------------
-
-using Login = PostgresServer::Login;
-
-std::string With(const std::string& url, std::string_view parameters) {
-  return url + "?" + std::string(parameters);
-}
-
-TEST_F(PostgresCounterStoreTest, PreferSpeaksTlsWhenTheServerOffersIt) {
-  OpenReady(Url());
-  ASSERT_TRUE(Add("tls", 1).ok());
-  EXPECT_EQ(sink_.Count("\"tls\":true"), 1) << sink_.All();
-}
-
-TEST_F(PostgresCounterStoreTest, DisableSpeaksPlainText) {
-  OpenReady(With(Url(), "sslmode=disable"));
-  ASSERT_TRUE(Add("plain", 1).ok());
-  EXPECT_EQ(sink_.Count("\"tls\":false"), 1) << sink_.All();
-}
-
-TEST_F(PostgresCounterStoreTest, VerifyFullAcceptsTheServersCertificate) {
-  OpenReady(
-      With(Url(), "sslmode=verify-full&sslrootcert=" + server_->ca_file()));
-  EXPECT_TRUE(Add("verified", 1).ok());
-}
-
-TEST_F(PostgresCounterStoreTest, VerifyCaRefusesACertificateOfAnotherCa) {
-  CounterStore& store = Open(
-      With(Url(), "sslmode=verify-ca&sslrootcert=" + server_->other_ca_file()));
-  Status status = Add("unverified", 1).status();
-  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
-  EXPECT_NE(status.message().find("certificate verify failed"),
-            std::string::npos)
-      << status.message();
-  EXPECT_FALSE(store.Ready());
-}
-
-TEST_F(PostgresCounterStoreTest, RefusesAServerWhoseCertificateIsRevoked) {
-  CounterStore& store =
-      Open(With(Url(), "sslmode=verify-full&sslrootcert=" + server_->ca_file() +
-                           "&sslcrl=" + server_->server_revoked_crl_file()));
-  Status status = Add("revoked", 1).status();
-  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
-  EXPECT_NE(status.message().find("certificate revoked"), std::string::npos)
-      << status.message();
-  EXPECT_FALSE(store.Ready());
-}
-
-TEST_F(PostgresCounterStoreTest, PresentsItsClientCertificate) {
-  OpenReady(With(Url(), "application_name=twelve-cert&sslcert=" +
-                            server_->client_cert_file() +
-                            "&sslkey=" + server_->client_key_file()));
-  ASSERT_TRUE(Add("cert", 1).ok());
-  EXPECT_EQ(server_->QueryValue(
-                "postgres",
-                "SELECT s.client_dn FROM pg_stat_ssl s JOIN pg_stat_activity "
-                "a USING (pid) WHERE a.application_name = 'twelve-cert'"),
-            "/CN=" + server_->user());
-}
-
-TEST_F(PostgresCounterStoreTest, ChannelBindingRequireAuthenticatesWithPlus) {
-  OpenReady(With(Url(), "channel_binding=require"));
-  EXPECT_TRUE(Add("bound", 1).ok());
-}
-
-TEST_F(PostgresCounterStoreTest, LogsInWithEveryPasswordMethod) {
-  for (Login login : {Login::kMd5, Login::kCleartext, Login::kTrust}) {
-    for (std::string_view tls : {"sslmode=disable", "sslmode=require"}) {
-      std::string url = With(server_->UrlFor(login, kDatabase), tls);
-      OpenReady(url);
-      EXPECT_TRUE(Add("login", 1).ok()) << url;
-      TearDown();
-    }
-  }
-}
-
-TEST_F(PostgresCounterStoreTest, ChannelBindingRequireRefusesAnMd5Login) {
-  CounterStore& store = Open(
-      With(server_->UrlFor(Login::kMd5, kDatabase), "channel_binding=require"));
-  Status status = Add("md5", 1).status();
-  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
-  EXPECT_NE(status.message().find("MD5 password"), std::string::npos)
-      << status.message();
-  EXPECT_FALSE(store.Ready());
-}
-
-TEST_F(PostgresCounterStoreTest, TargetSessionAttrsChecksWhatTheServerIs) {
-  OpenReady(With(Url(), "target_session_attrs=read-write"));
-  EXPECT_TRUE(Add("primary", 1).ok());
-  TearDown();
-  CounterStore& store = Open(With(Url(), "target_session_attrs=standby"));
-  Status status = Add("standby", 1).status();
-  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
-  EXPECT_NE(status.message().find("not a standby"), std::string::npos)
-      << status.message();
-  EXPECT_FALSE(store.Ready());
-}
-
-TEST_F(PostgresCounterStoreTest, StartupOptionsReachTheSession) {
-  // A search_path without the counters table: only a session that got the
-  // options misses it.
-  OpenReady(With(Url(), "options=-c%20search_path%3Dnowhere"));
-  Result<std::int64_t> value = Add("options", 1);
-  EXPECT_EQ(value.status().code(), StatusCode::kInternal);
-  EXPECT_NE(value.status().message().find("counters table does not exist"),
-            std::string::npos)
-      << value.status().message();
 }
 
 }  // namespace
