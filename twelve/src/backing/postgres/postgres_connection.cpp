@@ -1,20 +1,15 @@
 // One state machine (connect, authenticate, move bytes, fail, reconnect)
 // kept in one file, past the usual length: its transitions read best side
 // by side. Which message answers which query is postgres_pipeline.cpp's
-// business; the bytes of each message are postgres_protocol.cpp's.
+// business, the bytes of each message postgres_protocol.cpp's, moving them
+// on the socket (plain or TLS) postgres_transport.cpp's.
 
 #include "backing/postgres/postgres_connection.hpp"
 
-#include <sys/socket.h>
-
-#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <cerrno>
-#include <cstring>
 #include <exception>
 #include <utility>
-#include <vector>
 
 namespace twelve::backing {
 namespace asio = boost::asio;
@@ -24,10 +19,6 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::string_view kStore = "postgres";
-
-std::string SystemError(std::string_view what) {
-  return std::string(what) + ": " + std::strerror(errno);
-}
 
 }  // namespace
 
@@ -185,6 +176,7 @@ void PostgresConnection::OnTcpConnected(const error_code& ec) {
     FailAttempt("cannot set up the socket: " + option.message(), false);
     return;
   }
+  transport_.emplace(socket_->native_handle());
   if (settings_.tls == PostgresSettings::Tls::kDisable) {
     SendStartup();
     return;
@@ -197,19 +189,18 @@ void PostgresConnection::OnTcpConnected(const error_code& ec) {
 }
 
 void PostgresConnection::OnTlsAnswer() {
-  std::span<char> space = input_.Prepare(1);
-  ssize_t n = ::recv(socket_->native_handle(), space.data(), space.size(), 0);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+  Result<PostgresTransport::Io> io = transport_->Read(input_.Prepare(1));
+  if (!io.ok() || io->closed) {
+    FailAttempt(
+        io.ok() ? "the server closed the connection" : io.status().message(),
+        false);
+    return;
+  }
+  if (io->want != PostgresTransport::Want::kNothing) {
     WaitRead();
     return;
   }
-  if (n <= 0) {
-    FailAttempt(n == 0 ? std::string("the server closed the connection")
-                       : SystemError("cannot receive"),
-                false);
-    return;
-  }
-  input_.Commit(static_cast<std::size_t>(n));
+  input_.Commit(io->bytes);
   std::optional<char> answer = input_.TakeByte();
   // Bytes after the answer were not sent by the server we will talk to
   // (CVE-2021-23222): refuse them.
@@ -235,13 +226,13 @@ void PostgresConnection::OnTlsAnswer() {
     FailAttempt(session.status().message(), false);
     return;
   }
-  tls_ = std::move(*session);
+  transport_->UseTls(std::move(*session));
   phase_ = Phase::kTlsHandshake;
   ContinueHandshake();
 }
 
 void PostgresConnection::ContinueHandshake() {
-  Result<pg::TlsSession::Want> want = tls_->Handshake();
+  Result<pg::TlsSession::Want> want = transport_->tls()->Handshake();
   if (!want.ok()) {
     FailAttempt(want.status().message(), false);
   } else if (*want == pg::TlsSession::Want::kRead) {
@@ -257,8 +248,8 @@ void PostgresConnection::SendStartup() {
   phase_ = Phase::kStartup;
   server_parameters_.clear();
   PostgresLogin::EndPointHash end_point_hash;
-  if (tls_) {
-    end_point_hash = [tls = tls_.get()] { return tls->ServerEndPointHash(); };
+  if (pg::TlsSession* tls = transport_->tls()) {
+    end_point_hash = [tls] { return tls->ServerEndPointHash(); };
   }
   login_.emplace(url_.user, url_.password, settings_.channel_binding,
                  std::move(end_point_hash));
@@ -326,7 +317,7 @@ void PostgresConnection::OnConnected() {
            {{"store", kStore},
             {"loop", loop_},
             {"url", url_.Masked()},
-            {"tls", tls_ != nullptr},
+            {"tls", transport_->tls() != nullptr},
             {"back", ever_connected_}});
   ever_connected_ = true;
   // Published after the event: whoever sees the store ready finds it logged.
@@ -433,40 +424,24 @@ void PostgresConnection::OnWritable() {
   std::uint64_t generation = generation_;
   Flush();
   // A TLS read may have waited for the socket to be writable.
-  if (tls_ && generation == generation_ && ReceiveMessages()) WaitRead();
+  if (transport_->tls() != nullptr && generation == generation_ &&
+      ReceiveMessages()) {
+    WaitRead();
+  }
 }
 
 bool PostgresConnection::ReceiveMessages() {
   std::uint64_t generation = generation_;
   for (;;) {
-    std::span<char> space = input_.Prepare();
-    std::size_t got = 0;
-    if (tls_) {
-      Result<pg::TlsSession::Io> io = tls_->Read(space);
-      if (!io.ok()) {
-        Failed(io.status().message());
-        return false;
-      }
-      if (io->closed) {
-        Failed("the server closed the connection");
-        return false;
-      }
-      if (io->want == pg::TlsSession::Want::kWrite) WaitWrite();
-      if (io->want != pg::TlsSession::Want::kNothing) return true;
-      got = io->bytes;
-    } else {
-      ssize_t n =
-          ::recv(socket_->native_handle(), space.data(), space.size(), 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
-      if (n <= 0) {
-        Failed(n == 0 ? std::string("the server closed the connection")
-                      : SystemError("cannot receive"));
-        return false;
-      }
-      got = static_cast<std::size_t>(n);
+    Result<PostgresTransport::Io> io = transport_->Read(input_.Prepare());
+    if (!io.ok() || io->closed) {
+      Failed(io.ok() ? "the server closed the connection"
+                     : io.status().message());
+      return false;
     }
-    input_.Commit(got);
+    if (io->want == PostgresTransport::Want::kWrite) WaitWrite();
+    if (io->want != PostgresTransport::Want::kNothing) return true;
+    input_.Commit(io->bytes);
     for (;;) {
       Result<std::optional<pg::Message>> message = input_.Next();
       if (!message.ok()) {
@@ -509,32 +484,15 @@ void PostgresConnection::HandMessage(const pg::Message& message) {
 
 void PostgresConnection::Flush() {
   while (!output_.empty()) {
-    std::size_t sent = 0;
-    if (tls_) {
-      Result<pg::TlsSession::Io> io = tls_->Write(output_);
-      if (!io.ok()) {
-        Failed(io.status().message());
-        return;
-      }
-      if (io->want == pg::TlsSession::Want::kRead) WaitRead();
-      if (io->want == pg::TlsSession::Want::kWrite) WaitWrite();
-      if (io->want != pg::TlsSession::Want::kNothing) return;
-      sent = io->bytes;
-    } else {
-      ssize_t n = ::send(socket_->native_handle(), output_.data(),
-                         output_.size(), MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        WaitWrite();
-        return;
-      }
-      if (n < 0) {
-        Failed(SystemError("cannot send"));
-        return;
-      }
-      sent = static_cast<std::size_t>(n);
+    Result<PostgresTransport::Io> io = transport_->Write(output_);
+    if (!io.ok()) {
+      Failed(io.status().message());
+      return;
     }
-    output_.erase(0, sent);
+    if (io->want == PostgresTransport::Want::kRead) WaitRead();
+    if (io->want == PostgresTransport::Want::kWrite) WaitWrite();
+    if (io->want != PostgresTransport::Want::kNothing) return;
+    output_.erase(0, io->bytes);
   }
 }
 
@@ -626,15 +584,10 @@ void PostgresConnection::Lost(const std::string& reason, bool timed_out) {
 void PostgresConnection::SayGoodbye() {
   // Only between whole messages; the server then ends the session without
   // logging an unexpected end of file. One try: nothing waits for it.
-  if (state_ != State::kReady || !socket_ || !output_.empty()) return;
+  if (state_ != State::kReady || !transport_ || !output_.empty()) return;
   std::string goodbye;
   pg::AppendTerminate(goodbye);
-  if (tls_) {
-    (void)tls_->Write(goodbye);
-  } else {
-    (void)::send(socket_->native_handle(), goodbye.data(), goodbye.size(),
-                 MSG_NOSIGNAL);
-  }
+  (void)transport_->Write(goodbye);
 }
 
 void PostgresConnection::Teardown() {
@@ -642,7 +595,7 @@ void PostgresConnection::Teardown() {
   ++generation_;
   read_waiting_ = false;
   write_waiting_ = false;
-  tls_.reset();  // before the socket it uses
+  transport_.reset();  // and its TLS, before the socket they use
   login_.reset();
   socket_.reset();
   input_.Clear();

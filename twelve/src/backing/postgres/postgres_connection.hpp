@@ -38,6 +38,7 @@
 #include "backing/postgres/postgres_protocol.hpp"
 #include "backing/postgres/postgres_settings.hpp"
 #include "backing/postgres/postgres_tls.hpp"
+#include "backing/postgres/postgres_transport.hpp"
 #include "twelve/log.hpp"
 #include "twelve/status.hpp"
 #include "twelve/store_url.hpp"
@@ -154,8 +155,8 @@ class PostgresConnection
 
   std::optional<boost::asio::ip::tcp::resolver> resolver_;
   std::optional<boost::asio::ip::tcp::socket> socket_;
-  std::unique_ptr<pg::TlsSession> tls_;
-  std::optional<PostgresLogin> login_;  // while starting a session
+  std::optional<PostgresTransport> transport_;  // once connected
+  std::optional<PostgresLogin> login_;          // while starting a session
   ServerParameters server_parameters_;
   pg::InputBuffer input_;
   std::string output_;  // not sent yet
