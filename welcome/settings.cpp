@@ -3,17 +3,18 @@
 namespace welcome {
 namespace {
 
-// Validates a URL setting for the settings table: "" when valid.
+// Validates a URL setting for the settings table: "" when valid, otherwise
+// what was expected (the table's contract, as ParseStoreUrl's).
 std::string CheckUrl(std::string_view text, bool redis) {
   twelve::Result<twelve::StoreUrl> url = twelve::ParseStoreUrl(text);
   if (!url.ok()) return url.status().message();
   bool is_redis = url->kind == twelve::StoreUrl::Kind::kRedis;
   if (redis && !is_redis) {
-    return "expected a redis:// URL (use DATABASE_URL for PostgreSQL or "
+    return "a redis:// URL (use DATABASE_URL for PostgreSQL or "
            "SQLite)";
   }
   if (!redis && is_redis) {
-    return "expected a postgres://, postgresql:// or sqlite:/// URL (use "
+    return "a postgres://, postgresql:// or sqlite:/// URL (use "
            "REDIS_URL for Redis)";
   }
   return "";

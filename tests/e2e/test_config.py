@@ -45,6 +45,29 @@ def test_bad_value_exits_78_naming_the_variable(tmp_path, name, value):
     assert name in result.stdout + result.stderr, result
 
 
+BAD_URLS = [
+    ("REDIS_URL", "redis://h:99999", "port"),
+    ("REDIS_URL", "redis://h/0?timeout=5", 'unknown parameter "timeout"'),
+    ("REDIS_URL", "redis://h?timeout=5", 'unknown parameter "timeout"'),
+    ("DATABASE_URL", "postgres://u@h/db?bogus=1", 'unknown parameter "bogus"'),
+    ("DATABASE_URL", "sqlite:///tmp/x.db?mode=ro", 'unknown parameter "mode"'),
+    ("DATABASE_URL", "sqlite://relative.db", "three slashes"),
+    ("DATABASE_URL", "not a url", "a URL such as"),
+]
+
+
+@pytest.mark.parametrize("name,value,why", BAD_URLS,
+                         ids=[f"{n}={v}" for n, v, _ in BAD_URLS])
+def test_bad_store_url_exits_78_saying_what_was_expected_once(
+        tmp_path, name, value, why):
+    result = run_command("welcome", ["config"], env=_serve_env(**{name: value}),
+                         cwd=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode == EX_CONFIG, result
+    assert name in output and why in output, output
+    assert "expected expected" not in output, output
+
+
 def test_bad_value_error_shows_the_value(tmp_path):
     result = run_command("welcome", [], env=_serve_env(WEB_THREADS="9999"),
                          cwd=tmp_path)

@@ -16,9 +16,25 @@ constexpr std::string_view kPostgresForm =
     "postgres://user:password@host[:port]/database";
 constexpr std::string_view kSqliteForm = "sqlite:///absolute/path/to/file.db";
 
+// The message says what was expected, phrased to follow "expected" (the
+// settings table shows it as NAME="value": expected <message>).
 Status Expected(std::string_view what, std::string_view form) {
-  return Status::InvalidArgument("expected " + std::string(form) + " (" +
-                                 std::string(what) + ")");
+  return Status::InvalidArgument(std::string(form) + " (" + std::string(what) +
+                                 ")");
+}
+
+// Redis and SQLite URLs take no parameters: one that is given anyway is a
+// typo or a libpq habit, and ignoring it would hide the mistake.
+Status RejectParameters(const boost::urls::url_view& view,
+                        std::string_view form, std::string_view store) {
+  if (!view.has_query()) return Status::Ok();
+  for (auto param : view.params()) {
+    if (param.key.empty()) continue;
+    return Expected("unknown parameter \"" + std::string(param.key) + "\": a " +
+                        std::string(store) + " URL takes no parameters",
+                    form);
+  }
+  return Expected("an empty query parameter is not allowed", form);
 }
 
 std::string_view FormOf(StoreUrl::Kind kind) {
@@ -65,6 +81,10 @@ Status ParseAuthority(const boost::urls::url_view& view, StoreUrl& url) {
 
 Status ParseRedis(const boost::urls::url_view& view, StoreUrl& url) {
   if (Status status = ParseAuthority(view, url); !status.ok()) return status;
+  if (Status status = RejectParameters(view, kRedisForm, "Redis");
+      !status.ok()) {
+    return status;
+  }
   std::string_view path = view.encoded_path();
   if (path.empty() || path == "/") return Status::Ok();
   long long db = 0;
@@ -73,7 +93,6 @@ Status ParseRedis(const boost::urls::url_view& view, StoreUrl& url) {
                     kRedisForm);
   }
   url.database = static_cast<int>(db);
-  if (view.has_query()) return Expected("no query is allowed", kRedisForm);
   return Status::Ok();
 }
 
@@ -119,7 +138,7 @@ Status ParseSqlite(const boost::urls::url_view& view, StoreUrl& url) {
   if (url.path.back() == '/') {
     return Expected("the path must name a file", kSqliteForm);
   }
-  return Status::Ok();
+  return RejectParameters(view, kSqliteForm, "SQLite");
 }
 
 }  // namespace
@@ -130,10 +149,14 @@ Result<StoreUrl> ParseStoreUrl(std::string_view text) {
   auto parsed = boost::urls::parse_uri(text);
   if (!parsed) {
     return Status::InvalidArgument(
-        "expected a URL such as redis://host:6379, "
+        "a URL such as redis://host:6379, "
         "postgres://user:password@host/db or sqlite:///path/file.db");
   }
   const boost::urls::url_view& view = *parsed;
+  if (view.has_fragment()) {
+    return Status::InvalidArgument(
+        "a URL without a fragment (#...): no store reads one");
+  }
   StoreUrl url;
   url.original = std::string(text);
   std::string scheme = view.scheme();
@@ -149,8 +172,8 @@ Result<StoreUrl> ParseStoreUrl(std::string_view text) {
     status = ParseSqlite(view, url);
   } else {
     return Status::InvalidArgument(
-        "expected the scheme redis://, postgres://, postgresql:// or "
-        "sqlite:// (got \"" +
+        "the scheme redis://, postgres://, postgresql:// or sqlite:// (got "
+        "\"" +
         scheme + "://\")");
   }
   if (!status.ok()) return status;

@@ -152,7 +152,33 @@ TEST(StoreUrl, RejectsBadRedisDatabase) {
 }
 
 TEST(StoreUrl, RejectsNonUrl) {
-  EXPECT_NE(Error("not a url").find("expected"), std::string::npos);
+  EXPECT_NE(Error("not a url").find("a URL such as"), std::string::npos);
+}
+
+// The settings table prints NAME="value": expected <message>.
+TEST(StoreUrl, ErrorsSayWhatWasExpectedWithoutTheWordExpected) {
+  for (std::string_view text :
+       {"not a url", "ftp://h", "redis://h:0", "redis://h/x", "redis://h?a=1",
+        "postgres://u@h/d?bogus=1", "sqlite://relative.db"}) {
+    EXPECT_FALSE(Error(text).starts_with("expected")) << Error(text);
+  }
+}
+
+TEST(StoreUrl, RejectsRedisParametersNamingThem) {
+  for (std::string_view text : {"redis://h?timeout=5", "redis://h/0?timeout=5",
+                                "redis://h:6379/?timeout"}) {
+    std::string error = Error(text);
+    EXPECT_NE(error.find("unknown parameter \"timeout\""), std::string::npos)
+        << text << ": " << error;
+  }
+  EXPECT_NE(Error("redis://h/0?").find("empty query parameter"), std::string::npos);
+  EXPECT_NE(Error("redis://h/0#x").find("fragment"), std::string::npos);
+}
+
+TEST(StoreUrl, RejectsSqliteParametersNamingThem) {
+  EXPECT_NE(
+      Error("sqlite:///tmp/x.db?mode=ro").find("unknown parameter \"mode\""),
+      std::string::npos);
 }
 
 TEST(StoreUrl, ErrorsNeverContainThePassword) {

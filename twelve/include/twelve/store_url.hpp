@@ -36,8 +36,11 @@ struct StoreUrl {
   std::string Masked() const;
 };
 
-// Parses `url`. On failure the Status (kInvalidArgument) says what is wrong
-// and what was expected, without repeating the password.
+// Parses `url`. On failure the Status (kInvalidArgument) says what was
+// expected and what is wrong, without repeating the password, phrased to
+// follow the word "expected" ("redis://host[:port][/db] (the port must be a
+// number from 1 to 65535)"), as the settings table shows it. Parameters a
+// driver does not know are refused, naming the parameter.
 Result<StoreUrl> ParseStoreUrl(std::string_view url);
 
 }  // namespace twelve
