@@ -12,6 +12,7 @@ BAD_VALUES = [
     ("PORT", "80x"),
     ("BIND", "not-an-ip"), ("BIND", "999.1.1.1"),
     ("WEB_THREADS", "0"), ("WEB_THREADS", "257"), ("WEB_THREADS", "two"),
+    ("REUSE_PORT", "yes"),
     ("LOG_LEVEL", "verbose"),
     ("LOG_FORMAT", "xml"),
     ("ACCESS_LOG", "maybe"),

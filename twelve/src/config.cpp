@@ -106,6 +106,10 @@ void AddServerSettings(SettingsTable& table) {
       "by running more processes.");
   threads.default_doc = "the CPUs this process may use";
   table.Add(std::move(threads));
+  table.Add(Choice("REUSE_PORT", "off", {"off", "on"},
+                   "on: several processes may listen on the same PORT "
+                   "(SO_REUSEPORT) and the kernel spreads connections among "
+                   "them (factor VIII). off: a PORT in use is an error."));
 }
 
 void AddHttpSettings(SettingsTable& table) {
@@ -177,6 +181,7 @@ KitConfig KitConfigFrom(const Settings& settings) {
   server.bind = settings.String("BIND");
   server.port = static_cast<std::uint16_t>(settings.Integer("PORT"));
   server.threads = static_cast<int>(settings.Integer("WEB_THREADS"));
+  server.reuse_port = settings.String("REUSE_PORT") == "on";
   server.header_timeout = settings.Duration("HTTP_HEADER_TIMEOUT");
   server.idle_timeout = settings.Duration("HTTP_IDLE_TIMEOUT");
   server.write_timeout = settings.Duration("HTTP_WRITE_TIMEOUT");

@@ -49,9 +49,9 @@ TEST(Config, AddsTheKitSettingsInDocumentedOrder) {
   }
   EXPECT_EQ(names,
             (std::vector<std::string>{
-                "PORT", "BIND", "WEB_THREADS", "LOG_LEVEL", "LOG_FORMAT",
-                "ACCESS_LOG", "SHUTDOWN_DELAY", "SHUTDOWN_TIMEOUT",
-                "HTTP_HEADER_TIMEOUT", "HTTP_IDLE_TIMEOUT",
+                "PORT", "BIND", "WEB_THREADS", "REUSE_PORT", "LOG_LEVEL",
+                "LOG_FORMAT", "ACCESS_LOG", "SHUTDOWN_DELAY",
+                "SHUTDOWN_TIMEOUT", "HTTP_HEADER_TIMEOUT", "HTTP_IDLE_TIMEOUT",
                 "HTTP_WRITE_TIMEOUT", "HTTP_MAX_HEADER_BYTES",
                 "HTTP_MAX_BODY_BYTES", "HTTP_MAX_CONNECTIONS", "RELEASE_ID"}));
 }
@@ -72,6 +72,8 @@ TEST(Config, DefaultsMatchTheStructDefaults) {
   EXPECT_EQ(config.server.max_header_bytes, expected_server.max_header_bytes);
   EXPECT_EQ(config.server.max_body_bytes, expected_server.max_body_bytes);
   EXPECT_EQ(config.server.max_connections, expected_server.max_connections);
+  EXPECT_EQ(config.server.reuse_port, expected_server.reuse_port);
+  EXPECT_FALSE(config.server.reuse_port);
   EXPECT_EQ(config.log.level, LogLevel::kInfo);
   EXPECT_EQ(config.log.format, LogFormat::kJson);
   EXPECT_TRUE(config.log.access_log);
@@ -84,6 +86,7 @@ TEST(Config, ReadsEveryKitSetting) {
   const KitConfig config = MustConfig({{"PORT", "8080"},
                                        {"BIND", "127.0.0.1"},
                                        {"WEB_THREADS", "3"},
+                                       {"REUSE_PORT", "on"},
                                        {"LOG_LEVEL", "debug"},
                                        {"LOG_FORMAT", "text"},
                                        {"ACCESS_LOG", "off"},
@@ -99,6 +102,7 @@ TEST(Config, ReadsEveryKitSetting) {
   EXPECT_EQ(config.server.port, 8080);
   EXPECT_EQ(config.server.bind, "127.0.0.1");
   EXPECT_EQ(config.server.threads, 3);
+  EXPECT_TRUE(config.server.reuse_port);
   EXPECT_EQ(config.log.level, LogLevel::kDebug);
   EXPECT_EQ(config.log.format, LogFormat::kText);
   EXPECT_FALSE(config.log.access_log);
@@ -154,6 +158,14 @@ TEST(Config, RejectsWebThreadsOutOfRange) {
             std::vector<std::string>{
                 "WEB_THREADS=\"257\": expected an integer from 1 to 256"});
   EXPECT_EQ(Errors({{"WEB_THREADS", "0"}}).size(), 1u);
+}
+
+TEST(Config, RejectsReusePortOtherThanOnOrOff) {
+  std::vector<std::string> errors = Errors({{"REUSE_PORT", "yes"}});
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("REUSE_PORT=\"yes\""), std::string::npos)
+      << errors[0];
+  EXPECT_NE(errors[0].find("off"), std::string::npos) << errors[0];
 }
 
 TEST(Config, RejectsUnknownLogLevel) {

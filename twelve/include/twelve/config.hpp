@@ -19,6 +19,7 @@ struct ServerConfig {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 5000;
   int threads = 1;
+  bool reuse_port = false;  // SO_REUSEPORT: processes share the port
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds write_timeout{10'000};

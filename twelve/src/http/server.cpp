@@ -87,6 +87,10 @@ class Server::Impl {
   std::atomic<int> aborting_{0};
 };
 
+// SO_REUSEPORT, which Asio does not name.
+using ReusePort =
+    asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
 Status Server::Impl::Listen() {
   const ServerConfig& config = state_.config;
   std::string where = config.bind + ":" + std::to_string(config.port);
@@ -99,11 +103,17 @@ Status Server::Impl::Listen() {
   asio::ip::tcp::endpoint endpoint(address, config.port);
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && config.reuse_port) {
+    acceptor_.set_option(ReusePort(true), ec);
+  }
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Status::Unavailable("cannot listen on " + where + ": " +
-                               ec.message() + " (check PORT and BIND)");
+    return Status::Unavailable(
+        "cannot listen on " + where + ": " + ec.message() +
+        (config.reuse_port ? " (check PORT and BIND)"
+                           : " (check PORT and BIND; REUSE_PORT=on "
+                             "lets processes share a port)"));
   }
   port_ = acceptor_.local_endpoint(ec).port();
   for (auto& worker : workers_) {
