@@ -263,9 +263,12 @@ bool ChunkedBodyDecoder::TakeDataEnd(std::string_view bytes) {
 }
 
 bool ChunkedBodyDecoder::AddFraming(std::size_t bytes) {
+  static_assert(kFramingAllowance == 64 * 1024, "the reason below names it");
   framing_bytes_ += bytes;
   if (framing_bytes_ > max_framing_bytes_) {
-    return Fail(413, "chunked framing too large (chunk lines and trailers)");
+    return Fail(413,
+                "chunked framing too large (chunk lines and trailers over the "
+                "body limit + 64 KiB)");
   }
   return true;
 }
