@@ -309,6 +309,12 @@ ACCEPTED = {
         chunked(chunks(BODY_LIMIT // 65536, 65536)), [405, LIVEZ]),
     "body-of-the-limit-in-16-byte-chunks": (
         chunked(chunks(BODY_LIMIT // 16, 16)), [405, LIVEZ]),
+    "two-chunked-requests-pipelined": (
+        chunked(BODY) + chunked(b"3;x=y\r\nabc\r\n0\r\nX: 1\r\n\r\n"),
+        [405, 405, LIVEZ]),
+    "chunked-then-content-length": (
+        chunked(BODY) + req(HOST, b"Content-Length: 3") + b"abc",
+        [405, 405, LIVEZ]),
     "get-with-chunked-body": (
         req(HOST, TE, method=b"GET") + BODY, [200, LIVEZ]),
     "content-length": (req(HOST, b"Content-Length: 5") + b"hello",
