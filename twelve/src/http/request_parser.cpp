@@ -1,28 +1,103 @@
 #include "http/request_parser.hpp"
 
+#include <algorithm>
 #include <boost/beast/http/error.hpp>
+#include <cstdint>
 
 namespace twelve::http {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Beast reports a malformed HTTP-version and an unsupported one alike. Only
+// a well-formed one ("HTTP/" DIGIT "." DIGIT, then CRLF) is a 505; anything
+// else ("http/1.1", "HTTP/1.1 ", a bare LF after it) is a malformed request
+// line. `request` is what arrived of the request; Beast has read its method
+// and target, so the version starts after the second space.
+bool IsWellFormedVersion(std::string_view request) {
+  std::size_t first = request.find(' ');
+  if (first == std::string_view::npos) return false;
+  std::size_t second = request.find(' ', first + 1);
+  if (second == std::string_view::npos) return false;
+  std::string_view version = request.substr(second + 1, 10);
+  if (version.size() < 8 || !version.starts_with("HTTP/") ||
+      !IsDigit(version[5]) || version[6] != '.' || !IsDigit(version[7])) {
+    return false;
+  }
+  return std::string_view("\r\n").starts_with(version.substr(8));
+}
+
+// What each of Beast's errors says was wrong, for the client and the log.
+std::string_view ReasonFor(const beast::error_code& ec) {
+  if (ec == bhttp::error::bad_method) {
+    return "malformed method (expected a token and one space)";
+  }
+  if (ec == bhttp::error::bad_target) {
+    return "malformed request target (expected one, then one space)";
+  }
+  if (ec == bhttp::error::bad_field) {
+    return "malformed header field name (expected a token and a colon)";
+  }
+  if (ec == bhttp::error::bad_value) {
+    return "malformed header field value (control character or bare LF)";
+  }
+  if (ec == bhttp::error::bad_line_ending) {
+    return "malformed line ending (expected CRLF)";
+  }
+  if (ec == bhttp::error::bad_content_length) {
+    return "malformed Content-Length (expected a decimal number, and no "
+           "Transfer-Encoding)";
+  }
+  if (ec == bhttp::error::multiple_content_length) {
+    return "conflicting Content-Length values";
+  }
+  if (ec == bhttp::error::bad_transfer_encoding) {
+    return "conflicting Transfer-Encoding (repeated, or with Content-Length)";
+  }
+  return "malformed request";
+}
+
+bool IsWhitespace(char c) { return c == ' ' || c == '\t'; }
+
+}  // namespace
+
 RequestParser::RequestParser(std::uint64_t max_header_bytes,
                              std::uint64_t max_body_bytes,
                              std::vector<FieldSpan>& fields)
-    : fields_(fields) {
+    : fields_(fields), max_body_bytes_(max_body_bytes) {
   fields_.clear();
   header_limit(static_cast<std::uint32_t>(max_header_bytes));
   body_limit(max_body_bytes);
-  eager(true);  // parse a whole pipelined batch in one pass
+  // put() stops after the header: a chunked body goes to our decoder, and a
+  // bodiless request (most of a pipelined batch) is still one put().
+  eager(false);
 }
 
 RequestParser::State RequestParser::Feed(const char* request,
                                          std::size_t size) {
   base_ = request;
+  end_ = request + size;
+  if (!chunked_body_) {
+    State state = Put(request, size);
+    if (state != State::kNeedMore || !is_header_done()) return state;
+    if (!chunked_) {
+      // A Content-Length body that came with the header: put() again.
+      return consumed_ < size ? Put(request, size) : State::kNeedMore;
+    }
+    body_offset_ = static_cast<std::uint32_t>(consumed_);
+    chunked_body_.emplace(max_body_bytes_);
+  }
+  return DecodeChunkedBody(request, size);
+}
+
+// One put() of what Beast has not read yet.
+RequestParser::State RequestParser::Put(const char* request, std::size_t size) {
   beast::error_code ec;
-  std::size_t used =
+  consumed_ +=
       put(boost::asio::const_buffer(request + consumed_, size - consumed_), ec);
-  consumed_ += used;
   if (ec == bhttp::error::need_more) return State::kNeedMore;
   if (ec) {
     SetError(ec);
@@ -31,36 +106,74 @@ RequestParser::State RequestParser::Feed(const char* request,
   return is_done() ? State::kDone : State::kNeedMore;
 }
 
+RequestParser::State RequestParser::DecodeChunkedBody(const char* request,
+                                                      std::size_t size) {
+  ChunkedBodyDecoder::State state = chunked_body_->Feed(
+      std::string_view(request + body_offset_, size - body_offset_));
+  consumed_ = body_offset_ + chunked_body_->consumed();
+  switch (state) {
+    case ChunkedBodyDecoder::State::kDone:
+      return State::kDone;
+    case ChunkedBodyDecoder::State::kNeedMore:
+      return State::kNeedMore;
+    case ChunkedBodyDecoder::State::kError:
+      break;
+  }
+  error_status_ = chunked_body_->error_status();
+  error_reason_ = chunked_body_->error_reason();
+  return State::kError;
+}
+
 void RequestParser::SetError(const beast::error_code& ec) {
   if (error_status_ != 0) return;  // our own check failed first
+  error_status_ = 400;
   if (ec == bhttp::error::header_limit) {
-    error_status_ = 431;
-    error_reason_ = "request header too large";
+    // Beast counts the request line in the header; the line alone too long
+    // is the target's fault (no method is that long).
+    bool in_request_line = method_size_ == 0;
+    error_status_ = in_request_line ? 414 : 431;
+    error_reason_ =
+        in_request_line ? "request line too long" : "request header too large";
   } else if (ec == bhttp::error::body_limit) {
     error_status_ = 413;
     error_reason_ = "request body too large";
   } else if (ec == bhttp::error::bad_version) {
-    error_status_ = 505;
-    error_reason_ = "only HTTP/1.0 and HTTP/1.1 are supported";
+    bool unsupported = IsWellFormedVersion(
+        std::string_view(base_, static_cast<std::size_t>(end_ - base_)));
+    error_status_ = unsupported ? 505 : 400;
+    error_reason_ = unsupported
+                        ? "only HTTP/1.0 and HTTP/1.1 are supported"
+                        : "malformed HTTP version (expected HTTP/1.1 and CRLF)";
   } else {
-    error_status_ = 400;
-    error_reason_ = "malformed request";
+    error_reason_ = ReasonFor(ec);
   }
+}
+
+void RequestParser::Fail(int status, std::string_view reason,
+                         beast::error_code& ec) {
+  error_status_ = status;
+  error_reason_ = reason;
+  ec = bhttp::error::bad_value;  // stops Beast; our status and reason stand
 }
 
 std::uint32_t RequestParser::Offset(std::string_view view) const {
   return static_cast<std::uint32_t>(view.data() - base_);
 }
 
+// Whether `view` lies in the request's bytes (Beast builds a folded field
+// value in a buffer of its own).
+bool RequestParser::InRequest(std::string_view view) const {
+  auto address = [](const char* p) {
+    return reinterpret_cast<std::uintptr_t>(p);
+  };
+  return address(view.data()) >= address(base_) &&
+         address(view.data()) + view.size() <= address(end_);
+}
+
 void RequestParser::on_request_impl(bhttp::verb, BeastView method,
                                     BeastView target, int version,
-                                    beast::error_code& ec) {
-  if (version != 10 && version != 11) {
-    error_status_ = 505;
-    error_reason_ = "only HTTP/1.0 and HTTP/1.1 are supported";
-    ec = bhttp::error::bad_version;
-    return;
-  }
+                                    beast::error_code&) {
+  // Beast has checked that the version is 1.0 or 1.1.
   facts_.version = version;
   method_offset_ = Offset(std::string_view(method));
   method_size_ = static_cast<std::uint32_t>(method.size());
@@ -74,19 +187,35 @@ void RequestParser::on_response_impl(int, BeastView, int,
 }
 
 void RequestParser::on_field_impl(bhttp::field name, BeastView name_text,
-                                  BeastView value, beast::error_code&) {
+                                  BeastView value, beast::error_code& ec) {
+  // RFC 9112 section 5.2 lets a server reject obs-fold or unfold it; Beast
+  // unfolds into a buffer of its own, which offsets cannot point into.
+  // Unfolded, the value follows the colon after optional whitespace only.
+  const char* after_colon = name_text.data() + name_text.size() + 1;
+  if (!InRequest(std::string_view(value)) || value.data() < after_colon ||
+      !std::all_of(after_colon, value.data(), IsWhitespace)) {
+    Fail(400, "obsolete line folding is not allowed", ec);
+    return;
+  }
   switch (name) {
     case bhttp::field::host:
       ++facts_.host_headers;
       break;
     case bhttp::field::content_length:
       ++facts_.content_length_headers;
+      // Beast takes "5, 5" as 5; an intermediary may not: refuse the list.
+      if (value.find(',') != BeastView::npos) {
+        Fail(400, "Content-Length must be one decimal number", ec);
+        return;
+      }
       break;
     case bhttp::field::transfer_encoding:
       AddTransferCodings(std::string_view(value), facts_);
       break;
     case bhttp::field::expect:
-      expects_continue_ = beast::iequals(value, "100-continue");
+      // An HTTP/1.0 client does not know 100 Continue (RFC 9110 10.1.1).
+      expects_continue_ =
+          facts_.version == 11 && beast::iequals(value, "100-continue");
       break;
     default:
       break;
@@ -100,24 +229,27 @@ void RequestParser::on_field_impl(bhttp::field name, BeastView name_text,
 void RequestParser::on_header_impl(beast::error_code& ec) {
   FramingVerdict verdict = ValidateFraming(facts_);
   if (verdict.status != 0) {
-    error_status_ = verdict.status;
-    error_reason_ = verdict.reason;
-    ec = bhttp::error::bad_transfer_encoding;
+    Fail(verdict.status, verdict.reason, ec);
     return;
   }
   std::string_view path, query;
   std::string_view target(base_ + target_offset_, target_size_);
   if (!SplitTarget(target, path, query)) {
-    error_status_ = 400;
-    error_reason_ = "request target must be an absolute path";
-    ec = bhttp::error::bad_target;
+    Fail(400, "request target must be an absolute path", ec);
+    return;
+  }
+  // Valid framing with Transfer-Encoding means exactly "chunked"; Beast
+  // must have seen the same, or the two would disagree on the body's end.
+  chunked_ = facts_.transfer_encoding_headers > 0;
+  if (chunked_ != chunked()) {
+    Fail(400, "ambiguous Transfer-Encoding", ec);
   }
 }
 
+// Beast reads only Content-Length bodies (a chunked one is decoded by
+// ChunkedBodyDecoder), so its chunk callbacks are never called.
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>&,
-                                      beast::error_code&) {
-  chunked_ = chunked();
-}
+                                      beast::error_code&) {}
 
 std::size_t RequestParser::on_body_impl(BeastView body, beast::error_code&) {
   // A Content-Length body arrives in order and stays where it is in the
@@ -128,12 +260,14 @@ std::size_t RequestParser::on_body_impl(BeastView body, beast::error_code&) {
 }
 
 void RequestParser::on_chunk_header_impl(std::uint64_t, BeastView,
-                                         beast::error_code&) {}
+                                         beast::error_code& ec) {
+  ec = bhttp::error::bad_chunk;
+}
 
-std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, BeastView body,
-                                              beast::error_code&) {
-  chunked_body_.append(body.data(), body.size());
-  return body.size();
+std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, BeastView,
+                                              beast::error_code& ec) {
+  ec = bhttp::error::bad_chunk;
+  return 0;
 }
 
 void RequestParser::on_finish_impl(beast::error_code&) {}
@@ -151,8 +285,9 @@ void RequestParser::Fill(const char* request, std::vector<HeaderField>& headers,
   SplitTarget(out.target, out.path, out.query);
   out.version = facts_.version;
   out.headers = headers;
-  out.body = chunked_ ? std::string_view(chunked_body_)
-                      : std::string_view(request + body_offset_, body_size_);
+  out.body = chunked_body_
+                 ? std::string_view(chunked_body_->body())
+                 : std::string_view(request + body_offset_, body_size_);
 }
 
 bool IsSaneRequestId(std::string_view id) {

@@ -2,6 +2,11 @@
 // RequestParser: Beast's HTTP/1 request parser, extended with the framing
 // checks Beast lacks and with zero-copy field capture.
 //
+// Beast parses the request line, the header and a Content-Length body; a
+// chunked body goes to ChunkedBodyDecoder, which bounds its lines and checks
+// their grammar (Beast 1.81 does neither). Beast stops after the header
+// (eager(false)), so a bodiless request is still parsed in one pass.
+//
 // Fields are recorded as offsets from the first byte of the request, not as
 // pointers, so they stay valid when the read buffer grows and moves between
 // reads. The caller keeps every byte of the request in one contiguous buffer
@@ -10,10 +15,12 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "http/chunked_body_decoder.hpp"
 #include "http/framing.hpp"
 #include "twelve/http.hpp"
 
@@ -43,7 +50,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   std::size_t consumed() const { return consumed_; }
   // Set once the header is complete.
   bool header_complete() const { return is_header_done(); }
-  // After kError: the status to answer (400, 413, 431, 501, 505) and why.
+  // After kError: the status to answer (400, 413, 414, 431, 501, 505) and
+  // why (static text).
   int error_status() const { return error_status_; }
   std::string_view error_reason() const { return error_reason_; }
   // The client sent "Expect: 100-continue".
@@ -77,18 +85,26 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
                                  boost::beast::error_code& ec) override;
   void on_finish_impl(boost::beast::error_code& ec) override;
 
+  State Put(const char* request, std::size_t size);
+  State DecodeChunkedBody(const char* request, std::size_t size);
   std::uint32_t Offset(std::string_view view) const;
+  bool InRequest(std::string_view view) const;
   void SetError(const boost::beast::error_code& ec);
+  void Fail(int status, std::string_view reason, boost::beast::error_code& ec);
 
   std::vector<FieldSpan>& fields_;
+  const std::uint64_t max_body_bytes_;
   const char* base_ = nullptr;  // the request's first byte during Feed()
+  const char* end_ = nullptr;   // one past its last byte received so far
   std::size_t consumed_ = 0;
   FramingFacts facts_;
   std::uint32_t method_offset_ = 0, method_size_ = 0;
   std::uint32_t target_offset_ = 0, target_size_ = 0;
   std::uint32_t body_offset_ = 0, body_size_ = 0;
-  std::string chunked_body_;  // chunked bodies are not contiguous: copied
   bool chunked_ = false;
+  // Set at the end of a chunked request's header; its body starts at
+  // body_offset_. Chunked bodies are not contiguous: the decoder copies them.
+  std::optional<ChunkedBodyDecoder> chunked_body_;
   bool expects_continue_ = false;
   int error_status_ = 0;
   std::string_view error_reason_;

@@ -14,20 +14,22 @@ constexpr std::uint64_t kBodyLimit = 64;
 struct Parsed {
   RequestParser::State state = RequestParser::State::kNeedMore;
   int error_status = 0;
+  std::string error_reason;
   std::size_t consumed = 0;
   std::string method, path, query, body, host;
+  std::vector<std::string> header_names;
   int version = 0;
 };
 
-Parsed Parse(const std::string& bytes) {
-  std::vector<FieldSpan> spans;
-  std::vector<HeaderField> headers;
-  RequestParser parser(kHeaderLimit, kBodyLimit, spans);
+Parsed Result(RequestParser& parser, RequestParser::State state,
+              const std::string& bytes) {
   Parsed parsed;
-  parsed.state = parser.Feed(bytes.data(), bytes.size());
+  parsed.state = state;
   parsed.consumed = parser.consumed();
   parsed.error_status = parser.error_status();
+  parsed.error_reason = parser.error_reason();
   if (parsed.state == RequestParser::State::kDone) {
+    std::vector<HeaderField> headers;
     Request request;
     parser.Fill(bytes.data(), headers, request);
     parsed.method = request.method;
@@ -36,9 +38,43 @@ Parsed Parse(const std::string& bytes) {
     parsed.body = request.body;
     parsed.version = request.version;
     parsed.host = request.Header("host").value_or("");
+    for (const HeaderField& field : request.headers) {
+      parsed.header_names.emplace_back(field.name);
+    }
   }
   return parsed;
 }
+
+Parsed Parse(const std::string& bytes) {
+  std::vector<FieldSpan> spans;
+  RequestParser parser(kHeaderLimit, kBodyLimit, spans);
+  return Result(parser, parser.Feed(bytes.data(), bytes.size()), bytes);
+}
+
+// Feeds the request one byte more at a time, each time from a new buffer
+// holding all of it so far, as a connection does when bytes trickle in.
+Parsed ParseByteByByte(const std::string& bytes) {
+  std::vector<FieldSpan> spans;
+  RequestParser parser(kHeaderLimit, kBodyLimit, spans);
+  RequestParser::State state = RequestParser::State::kNeedMore;
+  std::string moved;
+  for (std::size_t end = 1; end <= bytes.size(); ++end) {
+    moved = bytes.substr(0, end);
+    state = parser.Feed(moved.data(), moved.size());
+    if (state != RequestParser::State::kNeedMore) break;
+  }
+  return Result(parser, state, moved);
+}
+
+Parsed Rejected(const std::string& bytes, int status) {
+  Parsed parsed = Parse(bytes);
+  EXPECT_EQ(parsed.state, RequestParser::State::kError) << bytes;
+  EXPECT_EQ(parsed.error_status, status) << bytes << parsed.error_reason;
+  return parsed;
+}
+
+constexpr std::string_view kChunkedHead =
+    "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
 
 TEST(RequestParser, ParsesSimpleGet) {
   Parsed parsed = Parse("GET /a?b=1 HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -144,6 +180,173 @@ TEST(RequestParser, AcceptsAbsoluteFormTarget) {
   ASSERT_EQ(parsed.state, RequestParser::State::kDone);
   EXPECT_EQ(parsed.path, "/x");
   EXPECT_EQ(parsed.query, "y");
+}
+
+TEST(RequestParser, ChunkedBodyByteByByteIsTheSame) {
+  std::string request = std::string(kChunkedHead) +
+                        "3;x=\"y\"\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n";
+  Parsed whole = Parse(request + "GET / HTTP/1.1\r\n");
+  Parsed trickled = ParseByteByByte(request);
+  ASSERT_EQ(whole.state, RequestParser::State::kDone);
+  ASSERT_EQ(trickled.state, RequestParser::State::kDone);
+  EXPECT_EQ(whole.body, "abcde");
+  EXPECT_EQ(trickled.body, "abcde");
+  EXPECT_EQ(whole.consumed, request.size());
+  EXPECT_EQ(trickled.consumed, request.size());
+  EXPECT_EQ(trickled.host, "x");
+}
+
+TEST(RequestParser, ContentLengthBodyByteByByte) {
+  std::string request =
+      "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nabcd";
+  Parsed parsed = ParseByteByByte(request);
+  ASSERT_EQ(parsed.state, RequestParser::State::kDone);
+  EXPECT_EQ(parsed.body, "abcd");
+  EXPECT_EQ(parsed.consumed, request.size());
+}
+
+TEST(RequestParser, ContentLengthBodyStopsAtItsEnd) {
+  std::string first =
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc";
+  Parsed parsed = Parse(first + "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(parsed.state, RequestParser::State::kDone);
+  EXPECT_EQ(parsed.body, "abc");
+  EXPECT_EQ(parsed.consumed, first.size());
+}
+
+TEST(RequestParser, TrailerFieldsAreNotHeaders) {
+  Parsed parsed =
+      Parse(std::string(kChunkedHead) + "0\r\nX-Trailer: 1\r\n\r\n");
+  ASSERT_EQ(parsed.state, RequestParser::State::kDone);
+  EXPECT_EQ(parsed.header_names,
+            (std::vector<std::string>{"Host", "Transfer-Encoding"}));
+}
+
+TEST(RequestParser, EndlessChunkLineIs400AtTheBound) {
+  std::string request = std::string(kChunkedHead) + "1;" +
+                        std::string(ChunkedBodyDecoder::kMaxLineBytes, 'e');
+  Parsed parsed = Rejected(request, 400);
+  EXPECT_EQ(parsed.error_reason, "chunk line too long");
+  EXPECT_EQ(ParseByteByByte(request).error_reason, "chunk line too long");
+}
+
+TEST(RequestParser, BadChunkExtensionIs400) {
+  Parsed parsed = Rejected(
+      std::string(kChunkedHead) + "5;a=\"\x01\"\r\nhello\r\n0\r\n\r\n", 400);
+  EXPECT_EQ(parsed.error_reason, "control character in a chunk extension");
+}
+
+TEST(RequestParser, ChunkedBodyOverLimitIs413) {
+  Rejected(std::string(kChunkedHead) + "41\r\n", 413);
+}
+
+TEST(RequestParser, TransferEncodingInTrailerIs400) {
+  Rejected(
+      std::string(kChunkedHead) + "0\r\nTransfer-Encoding: chunked\r\n\r\n",
+      400);
+}
+
+TEST(RequestParser, ObsoleteLineFoldingIs400) {
+  for (std::string fold : {"X: a\r\n b", "X: a\r\n\tb", "X:\r\n b",
+                           "X: a\r\n \r\n", "Host: x\r\n y"}) {
+    std::string request = "GET / HTTP/1.1\r\nHost: x\r\n" + fold + "\r\n\r\n";
+    if (fold.starts_with("Host"))
+      request = "GET / HTTP/1.1\r\n" + fold + "\r\n\r\n";
+    Parsed parsed = Rejected(request, 400);
+    EXPECT_EQ(parsed.error_reason, "obsolete line folding is not allowed")
+        << fold;
+  }
+}
+
+TEST(RequestParser, ContentLengthListIs400) {
+  Parsed parsed = Rejected(
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nhello", 400);
+  EXPECT_EQ(parsed.error_reason, "Content-Length must be one decimal number");
+}
+
+TEST(RequestParser, MalformedVersionIs400) {
+  for (std::string line :
+       {"GET / http/1.1\r\n", "GET / HTTP/1.1 \r\n", "GET / HTTP/1.1\n",
+        "GET / HTTP/1.1\rX", "GET / HTTP/11\r\n", "GET / HTTP/1.10\r\n",
+        "GET / HTTPS/1.1\r\n"}) {
+    Parsed parsed = Rejected(line + "Host: x\r\n\r\n", 400);
+    EXPECT_EQ(parsed.error_reason,
+              "malformed HTTP version (expected HTTP/1.1 and CRLF)")
+        << line;
+  }
+}
+
+TEST(RequestParser, WellFormedUnsupportedVersionIs505) {
+  for (std::string version : {"HTTP/1.2", "HTTP/2.0", "HTTP/0.9", "HTTP/3.0"}) {
+    Rejected("GET / " + version + "\r\nHost: a\r\n\r\n", 505);
+  }
+}
+
+TEST(RequestParser, RequestLineOverTheHeaderLimitIs414) {
+  Parsed parsed =
+      Rejected("GET /" + std::string(kHeaderLimit, 'a') + " HTTP/1.1\r\n", 414);
+  EXPECT_EQ(parsed.error_reason, "request line too long");
+}
+
+TEST(RequestParser, MalformedRequestLinesAre400WithAReason) {
+  struct Case {
+    std::string line;
+    std::string reason;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"GET  / HTTP/1.1", "malformed request target"},
+           {"GET /a b HTTP/1.1", "malformed HTTP version"},
+           {std::string("GET /\0 HTTP/1.1", 16), "malformed request target"},
+           {"G(T / HTTP/1.1", "malformed method"},
+           {" GET / HTTP/1.1", "malformed method"},
+           {"GET\t/ HTTP/1.1", "malformed method"}}) {
+    Parsed parsed = Rejected(c.line + "\r\nHost: x\r\n\r\n", 400);
+    EXPECT_TRUE(parsed.error_reason.starts_with(c.reason))
+        << c.line << ": " << parsed.error_reason;
+  }
+}
+
+TEST(RequestParser, MalformedFieldsAre400WithAReason) {
+  struct Case {
+    std::string field;
+    std::string reason;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"Transfer-Encoding : chunked", "malformed header field name"},
+           {": x", "malformed header field name"},
+           {std::string("X\0: y", 5), "malformed header field name"},
+           {std::string("X: a\0b", 7), "malformed header field value"},
+           {"X: a\nY: b", "malformed header field value"},
+           {"X: a\rb", "malformed line ending"},
+           {"Content-Length: 0x10", "malformed Content-Length"},
+           {"Content-Length: 1 2", "malformed Content-Length"}}) {
+    Parsed parsed =
+        Rejected("POST / HTTP/1.1\r\nHost: x\r\n" + c.field + "\r\n\r\n", 400);
+    EXPECT_TRUE(parsed.error_reason.starts_with(c.reason))
+        << c.field << ": " << parsed.error_reason;
+  }
+}
+
+TEST(RequestParser, ExpectContinueIsIgnoredOnHttp10) {
+  std::vector<FieldSpan> spans;
+  std::string head =
+      "POST / HTTP/1.0\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n";
+  RequestParser parser(kHeaderLimit, kBodyLimit, spans);
+  ASSERT_EQ(parser.Feed(head.data(), head.size()),
+            RequestParser::State::kNeedMore);
+  EXPECT_FALSE(parser.expects_continue());
+}
+
+TEST(RequestParser, ExpectContinueOnHttp11) {
+  std::vector<FieldSpan> spans;
+  std::string head =
+      std::string(kChunkedHead.substr(0, kChunkedHead.size() - 2)) +
+      "Expect: 100-continue\r\n\r\n";
+  RequestParser parser(kHeaderLimit, kBodyLimit, spans);
+  ASSERT_EQ(parser.Feed(head.data(), head.size()),
+            RequestParser::State::kNeedMore);
+  EXPECT_TRUE(parser.header_complete());
+  EXPECT_TRUE(parser.expects_continue());
 }
 
 TEST(RequestId, AcceptsSaneIds) {
