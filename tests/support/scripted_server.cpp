@@ -337,8 +337,8 @@ void ScriptedServer::Finish(int fd, bool reset) {
     }
   }
   if (reset) {  // no lingering: close() sends an RST
-    const linger abort{.l_onoff = 1, .l_linger = 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, sizeof(abort));
+    const linger no_linger{.l_onoff = 1, .l_linger = 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &no_linger, sizeof(no_linger));
   }
   ::close(fd);
 }

@@ -26,6 +26,7 @@ namespace {
 
 using std::chrono::milliseconds;
 using test_support::CapturingSink;
+using test_support::kResidentPerHeapByte;
 using test_support::PeakMemory;
 using test_support::RespCommand;
 using test_support::RunningLoops;
@@ -165,7 +166,8 @@ TEST_F(RedisHostileServerTest, HundredMegabyteBulkStringIsRefusedUnbuffered) {
   ExpectFailure(Add("big"), StatusCode::kAmbiguous,
                 "the server sent a bulk string of 104857600 bytes, more than "
                 "the 8388608 a reply may hold");
-  EXPECT_LT(memory.Growth(), static_cast<std::int64_t>(kHundredMegabytes / 8));
+  EXPECT_LT(memory.Growth(), kResidentPerHeapByte * static_cast<std::int64_t>(
+                                                        kHundredMegabytes / 8));
   ExpectReconnected();
 }
 
@@ -177,7 +179,7 @@ TEST_F(RedisHostileServerTest, ArrayOfAMillionElementsIsRefusedAtItsHeader) {
                 "an array of 1000000 elements, more than the 65536 a reply "
                 "may hold");
   // Fed to hiredis, the elements would have cost about 64 bytes each.
-  EXPECT_LT(memory.Growth(), 1'000'000 * 64 / 4);
+  EXPECT_LT(memory.Growth(), kResidentPerHeapByte * 1'000'000 * 64 / 4);
   ExpectReconnected();
 }
 
@@ -267,7 +269,7 @@ TEST_F(RedisHostileServerTest, EndlessAnswersToAuthDropTheConnection) {
        "secret-4a1c");
   const PeakMemory memory;
   ASSERT_TRUE(WaitLogged("a reply that no command asked for"));
-  EXPECT_LT(memory.Growth(), 50'000'000 / 8);
+  EXPECT_LT(memory.Growth(), kResidentPerHeapByte * 50'000'000 / 8);
   EXPECT_NE(server_->Received(0).find("AUTH"), std::string::npos);
   ExpectReconnected();
 }
