@@ -59,6 +59,7 @@
 
 #include "tests/support/free_port.hpp"
 #include "tests/support/server_environment.hpp"
+#include "tests/support/stopped_process.hpp"
 
 namespace twelve::test_support {
 namespace {
@@ -307,7 +308,9 @@ bool PostgresServer::Stop() {
 
 void PostgresServer::Pause() {
   // The postmaster first, so that it starts no new backend meanwhile.
-  for (int pid : ServerPids()) kill(pid, SIGSTOP);
+  for (int pid : ServerPids()) {
+    if (kill(pid, SIGSTOP) == 0) WaitStopped(pid);
+  }
 }
 
 void PostgresServer::Resume() {

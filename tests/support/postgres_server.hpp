@@ -57,7 +57,8 @@ class PostgresServer {
   // Fast shutdown: sessions are ended, the port closes. Waits.
   bool Stop();
   // Freezes the postmaster and every backend (SIGSTOP): connections stay
-  // open, nothing answers. Resume() thaws them.
+  // open, nothing answers. Returns once they have stopped. Resume() thaws
+  // them.
   void Pause();
   void Resume();
 

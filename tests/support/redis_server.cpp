@@ -20,6 +20,7 @@
 
 #include "tests/support/free_port.hpp"
 #include "tests/support/server_environment.hpp"
+#include "tests/support/stopped_process.hpp"
 
 namespace twelve::test_support {
 namespace {
@@ -145,7 +146,7 @@ void RedisServer::Reap() {
 }
 
 void RedisServer::Pause() {
-  if (pid_ > 0 && !paused_) ::kill(pid_, SIGSTOP);
+  if (pid_ > 0 && !paused_ && ::kill(pid_, SIGSTOP) == 0) WaitStopped(pid_);
   paused_ = true;
 }
 

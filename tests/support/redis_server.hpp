@@ -26,7 +26,7 @@ class RedisServer {
   // SIGKILL: connections are reset, nothing is answered.
   void Kill();
   // SIGSTOP / SIGCONT: the kernel still accepts connections and bytes, but
-  // nothing is answered until Resume().
+  // nothing is answered until Resume(). Pause returns once it has stopped.
   void Pause();
   void Resume();
 

@@ -19,6 +19,19 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::string_view kStore = "postgres";
+// Bytes received per readiness event before the loop's other handlers get
+// a turn: a server that sends without pause (a flood of notices, a result
+// of a million rows) must not starve the HTTP connections sharing the
+// loop. 256 KiB is a few hundred microseconds of work.
+constexpr std::size_t kReadPerTurn = 256 * 1024;
+// Distinct parameters a session may report (ParameterStatus). PostgreSQL
+// 15 reports 14 and adds one now and then; each is kept for the session,
+// so a server that invents names without end is refused at this count.
+constexpr std::size_t kMaxServerParameters = 64;
+// NoticeResponses logged per session: the first ones tell what happens
+// (a migration's "already exists, skipping"); a server sending them
+// without end must not flood the log.
+constexpr int kMaxLoggedNotices = 16;
 
 }  // namespace
 
@@ -247,6 +260,7 @@ void PostgresConnection::ContinueHandshake() {
 void PostgresConnection::SendStartup() {
   phase_ = Phase::kStartup;
   server_parameters_.clear();
+  notices_ = 0;
   PostgresLogin::EndPointHash end_point_hash;
   if (pg::TlsSession* tls = transport_->tls()) {
     end_point_hash = [tls] { return tls->ServerEndPointHash(); };
@@ -432,7 +446,11 @@ void PostgresConnection::OnWritable() {
 
 bool PostgresConnection::ReceiveMessages() {
   std::uint64_t generation = generation_;
-  for (;;) {
+  for (std::size_t received = 0;;) {
+    if (received >= kReadPerTurn) {
+      ContinueLater();
+      return false;
+    }
     Result<PostgresTransport::Io> io = transport_->Read(input_.Prepare());
     if (!io.ok() || io->closed) {
       Failed(io.ok() ? "the server closed the connection"
@@ -441,6 +459,7 @@ bool PostgresConnection::ReceiveMessages() {
     }
     if (io->want == PostgresTransport::Want::kWrite) WaitWrite();
     if (io->want != PostgresTransport::Want::kNothing) return true;
+    received += io->bytes;
     input_.Commit(io->bytes);
     for (;;) {
       Result<std::optional<pg::Message>> message = input_.Next();
@@ -455,6 +474,15 @@ bool PostgresConnection::ReceiveMessages() {
   }
 }
 
+// Reads on, and hands on what the socket has, on a later loop turn. (A
+// wait for readability would not fire for bytes already there.)
+void PostgresConnection::ContinueLater() {
+  asio::post(io_, [self = shared_from_this(), generation = generation_] {
+    if (generation != self->generation_) return;
+    self->Guarded([&] { self->OnReadable(); });
+  });
+}
+
 void PostgresConnection::HandMessage(const pg::Message& message) {
   switch (message.type) {
     case 'N':  // NoticeResponse: the server's remark, at any time
@@ -466,8 +494,20 @@ void PostgresConnection::HandMessage(const pg::Message& message) {
         Failed(parameter.status().message());
         return;
       }
-      server_parameters_.insert_or_assign(std::string(parameter->first),
-                                          std::string(parameter->second));
+      auto known = server_parameters_.find(parameter->first);
+      if (known != server_parameters_.end()) {
+        known->second = std::string(parameter->second);
+        return;
+      }
+      if (server_parameters_.size() == kMaxServerParameters) {
+        Failed("the server reported more than " +
+               std::to_string(kMaxServerParameters) +
+               " parameters (ParameterStatus), more than any PostgreSQL "
+               "does");
+        return;
+      }
+      server_parameters_.emplace(std::string(parameter->first),
+                                 std::string(parameter->second));
       return;
     }
     case 'A':  // NotificationResponse: nothing here LISTENs
@@ -521,7 +561,7 @@ void PostgresConnection::OnReadyMessage(const pg::Message& message) {
   }
   if (!step.answered) return;
   ArmOperationTimer();
-  Deliver(step.answered->done, std::move(step.answered->result));
+  Deliver(step.answered->done, std::move(*step.answered).Outcome());
 }
 
 void PostgresConnection::ArmOperationTimer() {
@@ -621,7 +661,17 @@ void PostgresConnection::Deliver(Callback& done,
   }
 }
 
-void PostgresConnection::LogNotice(std::string_view body) const {
+void PostgresConnection::LogNotice(std::string_view body) {
+  if (notices_ == kMaxLoggedNotices) {
+    ++notices_;
+    log_.Debug("store notices suppressed",
+               {{"store", kStore},
+                {"loop", loop_},
+                {"logged", kMaxLoggedNotices},
+                {"reason", "the session's later notices are not logged"}});
+  }
+  if (notices_ > kMaxLoggedNotices) return;
+  ++notices_;
   Result<pg::ServerError> notice = pg::DecodeError(body);
   log_.Debug("store notice",
              {{"store", kStore},

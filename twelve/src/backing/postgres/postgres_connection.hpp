@@ -17,6 +17,12 @@
 // the connection is dropped. The connection then reconnects by itself with
 // jittered exponential backoff.
 //
+// Against a broken or hostile server: every length is checked before it is
+// read (InputBuffer), a result is bounded (PostgresPipeline), a login
+// answers each request once (PostgresLogin), the parameters a session may
+// report and the notices it logs are bounded, and one readiness event reads
+// at most 256 KiB before the loop's other work gets a turn.
+//
 // Threading: Start, Submit and the callbacks run on the connection's loop;
 // ready() is read from any thread; Close() runs on the loop or once the loop
 // has stopped.
@@ -111,8 +117,9 @@ class PostgresConnection
   void OnReadable();
   void OnWritable();
   // Receives what the socket has and hands each message on; false when the
-  // connection failed (already handled).
+  // connection failed (already handled) or a later turn goes on reading.
   bool ReceiveMessages();
+  void ContinueLater();
   void HandMessage(const pg::Message& message);
   void Flush();
   void Failed(const std::string& reason);
@@ -126,7 +133,7 @@ class PostgresConnection
   void SayGoodbye();
   void Teardown();
   void Deliver(Callback& done, Result<PostgresResult> result);
-  void LogNotice(std::string_view body) const;
+  void LogNotice(std::string_view body);
   std::string Scrub(std::string text) const;
   Status NotConnected() const;
   template <typename F>
@@ -158,6 +165,7 @@ class PostgresConnection
   std::optional<PostgresTransport> transport_;  // once connected
   std::optional<PostgresLogin> login_;          // while starting a session
   ServerParameters server_parameters_;
+  int notices_ = 0;  // logged this session
   pg::InputBuffer input_;
   std::string output_;  // not sent yet
   bool read_waiting_ = false;

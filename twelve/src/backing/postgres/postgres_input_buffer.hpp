@@ -27,9 +27,13 @@ struct Message {
 // The bytes received and not yet decoded.
 class InputBuffer {
  public:
-  // Larger than anything the driver asks for; a bigger length means the
-  // stream is not the protocol (or a server gone wrong).
-  static constexpr std::size_t kDefaultMaxMessage = 64 * 1024 * 1024;
+  // As large as a whole result may be (PostgresPipeline::kMaxResultBytes):
+  // a bigger message could only be refused after it was buffered, so it is
+  // refused at its header, before the buffer grows for it. Nothing else
+  // the server sends comes near (errors, notices and row descriptions are
+  // kilobytes). A partial message grows the buffer by doubling, so a
+  // connection buffers at most about twice this.
+  static constexpr std::size_t kDefaultMaxMessage = 8 * 1024 * 1024;
 
   explicit InputBuffer(std::size_t max_message = kDefaultMaxMessage);
 

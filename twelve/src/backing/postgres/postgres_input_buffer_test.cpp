@@ -115,7 +115,7 @@ TEST(PostgresInputBuffer, LengthOverTheDefaultLimit) {
   EXPECT_EQ(next.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(next.status().message(),
             "postgres: the server sent a message of 123456789 bytes, more "
-            "than the 67108864 allowed");
+            "than the 8388608 allowed");
 }
 
 TEST(PostgresInputBuffer, LengthAtTheLimitIsAcceptedAndOneOverIsNot) {

@@ -56,11 +56,33 @@ PostgresLogin::PostgresLogin(std::string user, std::string password,
       channel_binding_(channel_binding),
       end_point_hash_(std::move(end_point_hash)) {}
 
+// A login is one request answered (a password, or SCRAM's two rounds) and
+// then AuthenticationOk: a server that asks again, or skips a step, is
+// refused, so it can neither keep an attempt busy (PBKDF2 per round) nor
+// end SCRAM before proving it knows the password.
 Status PostgresLogin::Answer(std::string_view body, std::string& out) {
   Result<pg::Authentication> auth = pg::DecodeAuthentication(body);
   if (!auth.ok()) return auth.status();
-  switch (static_cast<pg::AuthCode>(auth->code)) {
+  if (done_) {
+    return Refused(
+        "the server sent an authentication request after AuthenticationOk");
+  }
+  const auto code = static_cast<pg::AuthCode>(auth->code);
+  const bool first_request = code == pg::AuthCode::kCleartextPassword ||
+                             code == pg::AuthCode::kMd5Password ||
+                             code == pg::AuthCode::kSasl;
+  if (first_request && asked_) {
+    return Refused(
+        "the server asked for authentication again after it was answered");
+  }
+  asked_ = asked_ || first_request;
+  switch (code) {
     case pg::AuthCode::kOk:
+      if (scram_) {
+        return Refused(
+            "the server accepted the login before SCRAM's final message, "
+            "without proving it knows the password");
+      }
       return Finish();
     case pg::AuthCode::kCleartextPassword:
       return AnswerPassword(false, {}, out);
@@ -68,16 +90,10 @@ Status PostgresLogin::Answer(std::string_view body, std::string& out) {
       return AnswerPassword(true, auth->data, out);
     case pg::AuthCode::kSasl:
       return StartScram(auth->data, out);
-    case pg::AuthCode::kSaslContinue: {
-      if (!scram_) break;
-      Result<std::string> final_message =
-          scram_->ClientFinalMessage(auth->data);
-      if (!final_message.ok()) return final_message.status();
-      pg::AppendSaslResponse(out, *final_message);
-      return Status::Ok();
-    }
+    case pg::AuthCode::kSaslContinue:
+      return ContinueScram(auth->data, out);
     case pg::AuthCode::kSaslFinal: {
-      if (!scram_) break;
+      if (!scram_ || !continued_) break;
       if (Status status = scram_->VerifyServerFinal(auth->data); !status.ok()) {
         return status;
       }
@@ -89,6 +105,20 @@ Status PostgresLogin::Answer(std::string_view body, std::string& out) {
       return Refused(UnsupportedMethod(auth->code));
   }
   return Refused("the server sent a SASL message out of turn");
+}
+
+Status PostgresLogin::ContinueScram(std::string_view data, std::string& out) {
+  if (!scram_) return Refused("the server sent a SASL message out of turn");
+  if (continued_) {
+    return Refused(
+        "the server sent AuthenticationSASLContinue twice; SCRAM-SHA-256 "
+        "has one round");
+  }
+  continued_ = true;
+  Result<std::string> final_message = scram_->ClientFinalMessage(data);
+  if (!final_message.ok()) return final_message.status();
+  pg::AppendSaslResponse(out, *final_message);
+  return Status::Ok();
 }
 
 Status PostgresLogin::AnswerPassword(bool md5, std::string_view salt,

@@ -5,7 +5,9 @@
 // binding over TLS as channel_binding allows) or says why the session
 // cannot go on: a method this driver does not speak, a password the URL
 // lacks, channel_binding=require unmet, a server that fails to prove it
-// knows the password. No I/O: PostgresConnection sends what it appends.
+// knows the password, or one that asks again (a login answers one request,
+// or SCRAM's two rounds, so a server cannot keep it computing). No I/O:
+// PostgresConnection sends what it appends.
 //
 // Errors are kUnavailable; none holds the password.
 //
@@ -42,6 +44,7 @@ class PostgresLogin {
  private:
   Status AnswerPassword(bool md5, std::string_view salt, std::string& out);
   Status StartScram(std::string_view offered, std::string& out);
+  Status ContinueScram(std::string_view data, std::string& out);
   Status Finish();
 
   std::string user_;
@@ -49,7 +52,9 @@ class PostgresLogin {
   PostgresSettings::ChannelBinding channel_binding_;
   EndPointHash end_point_hash_;
   std::unique_ptr<pg::ScramSha256> scram_;
-  bool bound_ = false;  // SCRAM with channel binding authenticated us
+  bool asked_ = false;      // a password or SASL request came (and no more may)
+  bool continued_ = false;  // SCRAM's one round came
+  bool bound_ = false;      // SCRAM with channel binding authenticated us
   bool done_ = false;
 };
 

@@ -167,5 +167,76 @@ TEST(PostgresLogin, SaslMessagesOutOfTurnAreRefused) {
             "the server sent a SASL message out of turn");
 }
 
+// A SCRAM login past the server's first message (one iteration, to be
+// quick).
+void ContinueScram(PostgresLogin& login) {
+  std::string out;
+  ASSERT_TRUE(
+      login
+          .Answer(Request(pg::AuthCode::kSasl, Mechanisms({"SCRAM-SHA-256"})),
+                  out)
+          .ok());
+  const std::string nonce = out.substr(out.find("r=") + 2);
+  out.clear();
+  ASSERT_TRUE(login
+                  .Answer(Request(pg::AuthCode::kSaslContinue,
+                                  "r=" + nonce + "srv,s=QSXCR+Q6sek8bf92,i=1"),
+                          out)
+                  .ok());
+}
+
+TEST(PostgresLogin, AnswersOnePasswordRequestOnly) {
+  PostgresLogin login("u", "secret", Binding::kPrefer, {});
+  std::string out;
+  ASSERT_TRUE(
+      login.Answer(Request(pg::AuthCode::kCleartextPassword), out).ok());
+  const std::string again =
+      "the server asked for authentication again after it was answered";
+  EXPECT_EQ(Error(login, Request(pg::AuthCode::kCleartextPassword)), again);
+  EXPECT_EQ(Error(login, Request(pg::AuthCode::kMd5Password, "salt")), again);
+  EXPECT_EQ(
+      Error(login, Request(pg::AuthCode::kSasl, Mechanisms({"SCRAM-SHA-256"}))),
+      again);
+}
+
+TEST(PostgresLogin, RequestAfterAuthenticationOkIsRefused) {
+  PostgresLogin login("u", "secret", Binding::kPrefer, {});
+  std::string out;
+  ASSERT_TRUE(login.Answer(Request(pg::AuthCode::kOk), out).ok());
+  EXPECT_EQ(Error(login, Request(pg::AuthCode::kCleartextPassword)),
+            "the server sent an authentication request after AuthenticationOk");
+  EXPECT_EQ(Error(login, Request(pg::AuthCode::kOk)),
+            "the server sent an authentication request after AuthenticationOk");
+}
+
+TEST(PostgresLogin, SecondSaslContinueIsRefused) {
+  PostgresLogin login("u", "secret", Binding::kPrefer, {});
+  ContinueScram(login);
+  EXPECT_EQ(Error(login, Request(pg::AuthCode::kSaslContinue, "r=x")),
+            "the server sent AuthenticationSASLContinue twice; "
+            "SCRAM-SHA-256 has one round");
+}
+
+TEST(PostgresLogin, AuthenticationOkBeforeScramsFinalMessageIsRefused) {
+  PostgresLogin login("u", "secret", Binding::kPrefer, {});
+  ContinueScram(login);
+  EXPECT_EQ(Error(login, Request(pg::AuthCode::kOk)),
+            "the server accepted the login before SCRAM's final message, "
+            "without proving it knows the password");
+  EXPECT_FALSE(login.done());
+}
+
+TEST(PostgresLogin, SaslFinalBeforeSaslContinueIsRefused) {
+  PostgresLogin login("u", "secret", Binding::kPrefer, {});
+  std::string out;
+  ASSERT_TRUE(
+      login
+          .Answer(Request(pg::AuthCode::kSasl, Mechanisms({"SCRAM-SHA-256"})),
+                  out)
+          .ok());
+  EXPECT_EQ(Error(login, Request(pg::AuthCode::kSaslFinal, "v=x")),
+            "the server sent a SASL message out of turn");
+}
+
 }  // namespace
 }  // namespace twelve::backing

@@ -84,14 +84,8 @@ PostgresPipeline::Step PostgresPipeline::Take(const pg::Message& message) {
     case 'n':  // NoData
     case 'T':  // RowDescription: every column is text, as Bind asked
       return {};
-    case 'D': {  // DataRow
-      PostgresResult::Row row;
-      if (Status status = pg::DecodeDataRow(message.body, row); !status.ok()) {
-        return Step{std::nullopt, status.message()};
-      }
-      call.rows.push_back(std::move(row));
-      return {};
-    }
+    case 'D':  // DataRow
+      return TakeRow(call, message.body);
     case 'C': {  // CommandComplete: a statement is done
       Result<std::string_view> tag = pg::DecodeCommandComplete(message.body);
       if (!tag.ok()) return Step{std::nullopt, tag.status().message()};
@@ -111,6 +105,40 @@ PostgresPipeline::Step PostgresPipeline::Take(const pg::Message& message) {
     default:
       return Step{std::nullopt, Unexpected(message.type)};
   }
+}
+
+PostgresPipeline::Step PostgresPipeline::TakeRow(Call& call,
+                                                 std::string_view body) {
+  if (!call.too_large.empty()) return {};  // dropped as it comes
+  if (++call.result_rows > kMaxResultRows) {
+    call.too_large = std::to_string(kMaxResultRows) + " rows";
+  } else {
+    PostgresResult::Row row;
+    if (Status status = pg::DecodeDataRow(body, row); !status.ok()) {
+      return Step{std::nullopt, status.message()};
+    }
+    call.result_bytes += body.size() + sizeof(PostgresResult::Row) +
+                         row.size() * sizeof(PostgresResult::Row::value_type);
+    if (call.result_bytes <= kMaxResultBytes) {
+      call.rows.push_back(std::move(row));
+      return {};
+    }
+    call.too_large = std::to_string(kMaxResultBytes) + " bytes of rows";
+  }
+  // Given back now: the call will never use them.
+  std::vector<PostgresResult::Row>().swap(call.rows);
+  std::vector<PostgresResult::Row>().swap(call.result.rows);
+  return {};
+}
+
+Result<PostgresResult> PostgresPipeline::Call::Outcome() && {
+  if (!too_large.empty()) {
+    return Status::Internal(
+        "postgres: the query's result passed the limit of " + too_large +
+        " (the rest was read and dropped; ask for fewer rows, with LIMIT or "
+        "a cursor)");
+  }
+  return std::move(result);
 }
 
 PostgresPipeline::Step PostgresPipeline::TakeError(std::string_view body) {

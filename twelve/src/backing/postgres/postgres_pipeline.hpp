@@ -12,9 +12,17 @@
 // Statements named in the options are prepared on first use; while that
 // first Parse is unanswered (it may fail), later calls run unnamed.
 //
+// A result is bounded (kMaxResultRows, kMaxResultBytes): past a bound, the
+// query's remaining rows are read and dropped as they arrive, and its
+// caller gets kInternal saying which bound, once the server has finished
+// the query. The connection stays in step, so the queries behind it are
+// answered as usual; a server that never finishes meets the operation
+// timeout.
+//
 // Threading: the connection's loop only.
 
 #include <chrono>
+#include <cstddef>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -47,6 +55,17 @@ struct PostgresQuery {
 
 class PostgresPipeline {
  public:
+  // The rows of one query's result. A row costs at least 64 bytes (its
+  // vector and one value), so 65,536 rows stay within half of
+  // kMaxResultBytes; an answer to a web request needs a page of rows, not
+  // a table (LIMIT, or a cursor, for more).
+  static constexpr std::size_t kMaxResultRows = 65'536;
+  // The memory one query's rows take, counted as each DataRow's bytes plus
+  // the row's and each value's bookkeeping. With InputBuffer's message
+  // limit (the same 8 MiB), a connection holds at most a few times this
+  // while it reads a result, whatever the server sends.
+  static constexpr std::size_t kMaxResultBytes = 8 * 1024 * 1024;
+
   using Clock = std::chrono::steady_clock;
   // The query's answer, or why there is none. A query the server answered
   // with an error yields a PostgresResult holding that error, unless the
@@ -61,7 +80,13 @@ class PostgresPipeline {
     bool prepares = false;         // a Parse of query.statement precedes it
     bool parsed = false;           // ... and it succeeded
     std::vector<PostgresResult::Row> rows;  // of the statement running
+    std::size_t result_rows = 0;  // of every statement, toward the bounds
+    std::size_t result_bytes = 0;
+    std::string too_large;  // which bound the result passed, if it did
     PostgresResult result;
+
+    // What the caller gets, once the call is answered in full.
+    Result<PostgresResult> Outcome() &&;
   };
   // What a message gave: a call answered in full, or why the connection
   // must be dropped, or neither.
@@ -98,6 +123,7 @@ class PostgresPipeline {
   enum class Prepared { kNo, kPreparing, kYes };
 
   void Encode(Call& call, std::string& out);
+  Step TakeRow(Call& call, std::string_view body);
   Step TakeError(std::string_view body);
   Step Answer();
 

@@ -10,9 +10,13 @@
 // backoff and jitter, logging each transition once.
 //
 // Pipelining: commands sent in one loop turn go out in one write; replies
-// complete the oldest pending command, in order. One timer watches the
-// oldest pending command's deadline (and doubles as the connect deadline and
-// the backoff wait).
+// complete the oldest pending command, in order. What the server sends is
+// checked by RedisReplyBounds before hiredis' reader keeps it: a reply past
+// its bounds, a protocol error, or a reply no command asked for drops the
+// connection. One readiness event reads at most kReadPerTurn bytes, so a
+// server that floods cannot keep the loop from its other work. One timer
+// watches the oldest pending command's deadline (and doubles as the connect
+// deadline and the backoff wait).
 //
 // Failures given to callbacks: kUnavailable (not sent: down, or the first
 // connection failed), kTimeout (no connection within the connect timeout, or
@@ -39,6 +43,7 @@
 #include <string_view>
 
 #include "backing/backoff.hpp"
+#include "backing/redis/redis_reply_bounds.hpp"
 #include "twelve/log.hpp"
 #include "twelve/status.hpp"
 
@@ -117,6 +122,7 @@ class RedisConnection final
   void OnWritten(std::uint64_t epoch, const boost::system::error_code& ec);
   void WaitReadable();
   void OnReadable(std::uint64_t epoch, const boost::system::error_code& ec);
+  bool Feed(std::uint64_t epoch, std::string_view bytes);
   bool ProcessReplies(std::uint64_t epoch);
   void OnReply(const redisReply& reply);
 
@@ -144,6 +150,7 @@ class RedisConnection final
   std::optional<boost::asio::ip::tcp::resolver> resolver_;
   std::optional<boost::asio::steady_timer> timer_;
   std::unique_ptr<redisReader, ReaderDeleter> reader_;
+  RedisReplyBounds bounds_;  // checks what reader_ is fed
 
   State state_ = State::kIdle;
   std::atomic<bool> up_{false};

@@ -22,8 +22,31 @@ Status ErrorReply(const redisReply& reply) {
   return Status::Internal("redis: " + std::string(reply.str, reply.len));
 }
 
-Status UnexpectedReply(std::string_view command) {
-  return Status::Internal("redis: unexpected reply to " + std::string(command));
+std::string_view TypeName(int type) {
+  switch (type) {
+    case REDIS_REPLY_STRING:
+      return "a bulk string";
+    case REDIS_REPLY_ARRAY:
+      return "an array";
+    case REDIS_REPLY_INTEGER:
+      return "an integer";
+    case REDIS_REPLY_NIL:
+      return "nil";
+    case REDIS_REPLY_STATUS:
+      return "a status";
+    default:
+      return "an unknown type";
+  }
+}
+
+// A well-framed reply of the wrong type: the stream is still in step, so
+// the connection is kept; the server (or something posing as it) is not
+// the Redis this driver expects.
+Status UnexpectedReply(std::string_view command, std::string_view expected,
+                       const redisReply& reply) {
+  return Status::Internal("redis: " + std::string(command) + " expects " +
+                          std::string(expected) + " reply, the server sent " +
+                          std::string(TypeName(reply.type)));
 }
 
 // INCRBY: the value after the add.
@@ -33,7 +56,7 @@ Result<std::int64_t> IntegerValue(const Reply& reply) {
   if (r.type == REDIS_REPLY_INTEGER)
     return static_cast<std::int64_t>(r.integer);
   if (r.type == REDIS_REPLY_ERROR) return ErrorReply(r);
-  return UnexpectedReply("INCRBY");
+  return UnexpectedReply("INCRBY", "an integer", r);
 }
 
 // GET: absent is 0; anything but a decimal integer is not a counter.
@@ -42,7 +65,9 @@ Result<std::int64_t> CounterValue(const Reply& reply, std::string_view key) {
   const redisReply& r = **reply;
   if (r.type == REDIS_REPLY_NIL) return std::int64_t{0};
   if (r.type == REDIS_REPLY_ERROR) return ErrorReply(r);
-  if (r.type != REDIS_REPLY_STRING) return UnexpectedReply("GET");
+  if (r.type != REDIS_REPLY_STRING) {
+    return UnexpectedReply("GET", "a bulk string or nil", r);
+  }
   std::int64_t value = 0;
   const char* end = r.str + r.len;
   const auto [ptr, ec] = std::from_chars(r.str, end, value);
@@ -59,7 +84,7 @@ Status OkStatus(const Reply& reply) {
   const redisReply& r = **reply;
   if (r.type == REDIS_REPLY_STATUS) return Status::Ok();
   if (r.type == REDIS_REPLY_ERROR) return ErrorReply(r);
-  return UnexpectedReply("SET");
+  return UnexpectedReply("SET", "a status", r);
 }
 
 // Decimal text of `value` in `buffer`.
