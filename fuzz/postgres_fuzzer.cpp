@@ -220,6 +220,11 @@ class Session {
         return Authenticate(message.body);
       case 'K':
         return true;
+      case 'E': {
+        auto error = backing::pg::DecodeError(message.body);
+        return Over(error.ok() ? backing::pg::Describe(*error)
+                               : error.status().message());
+      }
       case 'Z': {
         if (!login_.done()) return Over("started without authenticating");
         std::string refused = backing::TargetSessionRefusal(
