@@ -83,9 +83,9 @@ ServerConfig Limits() {
 
 // What the handlers saw during one input.
 struct Calls {
-  std::uint64_t last_seq = 0;        // each answer's X-Seq, in call order
+  std::uint64_t last_seq = 0;         // each answer's X-Seq, in call order
   std::set<std::uint64_t> head_seqs;  // ... of HEAD requests
-  std::uint64_t failing = 0;         // /throw and /drop: answered 500
+  std::uint64_t failing = 0;          // /throw and /drop: answered 500
 };
 
 class Harness {
@@ -108,8 +108,8 @@ class Harness {
     client_closed_ = false;
 
     int fds[2];
-    Require(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                         0, fds) == 0,
+    Require(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+                         fds) == 0,
             "socketpair");
     client_ = fds[0];
     Admit(fds[1]);
@@ -169,8 +169,7 @@ class Harness {
     auto held = std::make_shared<Responder>(std::move(responder));
     Continue(turns, std::move(held), std::move(response));
   }
-  void Continue(int turns, std::shared_ptr<Responder> held,
-                Response response) {
+  void Continue(int turns, std::shared_ptr<Responder> held, Response response) {
     asio::post(worker_.io(), [this, turns, held = std::move(held),
                               response = std::move(response)]() mutable {
       if (turns > 1) {
@@ -248,8 +247,7 @@ class Harness {
     std::vector<SeenResponse> responses = parser.Parse(received_);
     // Each request needs an empty line to end its head; one more answer
     // may refuse an unfinished one.
-    std::size_t bound =
-        CountOf(stream, "\n\r\n") + CountOf(stream, "\n\n") + 1;
+    std::size_t bound = CountOf(stream, "\n\r\n") + CountOf(stream, "\n\n") + 1;
     Require(responses.size() <= bound, "no more answers than requests sent");
     std::uint64_t last_seq = 0, numbered = 0, failed = 0;
     for (std::size_t i = 0; i < responses.size(); ++i) {

@@ -19,7 +19,7 @@ namespace twelve::fuzz {
 
 struct SeenResponse {
   int status = 0;
-  bool close = false;               // "Connection: close"
+  bool close = false;                // "Connection: close"
   std::optional<std::uint64_t> seq;  // X-Seq, set by the harness's handlers
   std::string_view body;
 };

@@ -23,12 +23,11 @@ inline std::optional<std::string> WithOtherPassword(std::string_view url) {
   if (begin < url.data() || begin + password.size() > url.data() + url.size()) {
     return std::nullopt;  // not a view of `url`
   }
-  char other = password.find_first_not_of('x') == std::string_view::npos
-                   ? 'y'
-                   : 'x';
+  char other =
+      password.find_first_not_of('x') == std::string_view::npos ? 'y' : 'x';
   std::string changed(url);
-  changed.replace(static_cast<std::size_t>(begin - url.data()),
-                  password.size(), password.size(), other);
+  changed.replace(static_cast<std::size_t>(begin - url.data()), password.size(),
+                  password.size(), other);
   return changed;
 }
 

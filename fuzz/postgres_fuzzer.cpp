@@ -67,9 +67,8 @@ constexpr backing::PostgresStatement kStatements[] = {
 std::string Int32(std::int32_t value) {
   std::string out(4, '\0');
   for (int i = 0; i < 4; ++i) {
-    out[i] = static_cast<char>((static_cast<std::uint32_t>(value) >>
-                                (24 - 8 * i)) &
-                               0xff);
+    out[i] = static_cast<char>(
+        (static_cast<std::uint32_t>(value) >> (24 - 8 * i)) & 0xff);
   }
   return out;
 }
@@ -269,8 +268,8 @@ class Session {
       if (!CheapIterations(data)) return false;
       server_first_ = std::string(data);
     } else if (auth.ok() && auth->code == 12 && (flags_ & kFlagHonestFinal)) {
-      if (auto final_message = ScramServerFinal(
-              kPassword, client_first_bare_, server_first_, client_final_)) {
+      if (auto final_message = ScramServerFinal(kPassword, client_first_bare_,
+                                                server_first_, client_final_)) {
         patched = Int32(12) + *final_message;
         body = patched;
       }

@@ -68,7 +68,8 @@ class Harness {
       : log_(sink_, LogLevel::kDebug, LogFormat::kJson),
         loops_({&io_}),
         work_(asio::make_work_guard(io_)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    listener_ =
+        ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -138,9 +139,8 @@ class Harness {
         store.Get("visits", value);
         break;
       case 2:
-        store.Set("visits", 42, [this](Status status) {
-          Answered(status.message());
-        });
+        store.Set("visits", 42,
+                  [this](Status status) { Answered(status.message()); });
         break;
       default:
         return;
@@ -159,8 +159,8 @@ class Harness {
   int Accept() {
     for (int attempt = 0; attempt < 1000; ++attempt) {
       Settle();
-      int fd = ::accept4(listener_, nullptr, nullptr,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+      int fd =
+          ::accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd >= 0) return fd;
     }
     Fail("the store connects");
@@ -203,8 +203,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   if (size < 2) return 0;
   static auto* harness = new twelve::fuzz::Harness();
-  harness->Run(data[0], data[1],
-               std::string_view(reinterpret_cast<const char*>(data) + 2,
-                                size - 2));
+  harness->Run(
+      data[0], data[1],
+      std::string_view(reinterpret_cast<const char*>(data) + 2, size - 2));
   return 0;
 }

@@ -32,8 +32,7 @@ inline std::optional<std::string> ScramServerFinal(
     if (field.starts_with("i=")) iterations = field.substr(2);
     rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
   }
-  if (!salt64 || !iterations || iterations->empty() ||
-      iterations->size() > 9) {
+  if (!salt64 || !iterations || iterations->empty() || iterations->size() > 9) {
     return std::nullopt;
   }
   unsigned count = 0;

@@ -131,8 +131,8 @@ void CheckAccepted(const Settings& settings) {
   Require(kit.server.port >= 1 && kit.server.threads >= 1,
           "the kit's config is usable");
   Result<StoreUrl> store = welcome::ChooseStore(settings);
-  Require(store.ok() || (!settings.Has("REDIS_URL") &&
-                         !settings.Has("DATABASE_URL")),
+  Require(store.ok() ||
+              (!settings.Has("REDIS_URL") && !settings.Has("DATABASE_URL")),
           "a URL the table accepted attaches a store");
   (void)welcome::StoreOptionsFrom(settings);
   NullSink sink;
