@@ -183,7 +183,9 @@ class Session {
     Hold(std::move(call));
   }
   void Hold(PostgresPipeline::Call call) {
-    call.done = [this](Result<backing::PostgresResult>) { ++delivered_; };
+    call.done = [this](const Result<backing::PostgresResult>&) {
+      ++delivered_;
+    };
     pipeline_.Hold(std::move(call));
     ++held_;
   }
@@ -315,14 +317,12 @@ class Session {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
-  using namespace twelve::fuzz;
   if (size < 2) return 0;
-  std::string_view input(reinterpret_cast<const char*>(data), size);
-  Splitter splitter(data[0]);
-  Session session(data[1]);
-  std::string_view stream = input.substr(2);
-  session.set_password_in_input(stream.find(kPassword) != stream.npos);
-  for (std::string_view piece : splitter.Cut(stream)) {
+  std::string_view stream(reinterpret_cast<const char*>(data) + 2, size - 2);
+  twelve::fuzz::Session session(data[1]);
+  session.set_password_in_input(stream.find(twelve::fuzz::kPassword) !=
+                                stream.npos);
+  for (std::string_view piece : twelve::fuzz::Splitter(data[0]).Cut(stream)) {
     if (!session.Receive(piece)) break;
   }
   session.Finish();
