@@ -128,7 +128,7 @@ class Harness {
   }
 
   void Issue(CounterStore& store, int command) {
-    auto value = [this](Result<std::int64_t> result) {
+    auto value = [this](const Result<std::int64_t>& result) {
       Answered(result.ok() ? "" : result.status().message());
     };
     switch (command) {
@@ -140,7 +140,7 @@ class Harness {
         break;
       case 2:
         store.Set("visits", 42,
-                  [this](Status status) { Answered(status.message()); });
+                  [this](const Status& status) { Answered(status.message()); });
         break;
       default:
         return;
