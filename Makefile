@@ -3,6 +3,7 @@
 #   make run                  build and serve on $PORT (default 5000)
 #   make test                 the full suite (scripts/test), what CI runs
 #   make release              the immutable build artifact in dist/ (factor V)
+#   make fuzz                 every fuzz target for FUZZ_SECONDS (default 60) each
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -20,6 +21,8 @@ PORT ?= 5000
 DATABASE_URL ?= sqlite:///$(CURDIR)/var/welcome.db
 # Passed through to bench/run when set: `make bench QUICK=1`.
 QUICK ?=
+# How long `make fuzz` runs each fuzz target.
+FUZZ_SECONDS ?= 60
 
 DEPS := scripts/install-deps
 RELEASE_DIR := build/release
@@ -29,10 +32,10 @@ CXX_FILES = $(wildcard $(shell git ls-files --cached --others --exclude-standard
               -- '*.cpp' '*.hpp' '*.cc' '*.h' 2>/dev/null || \
               find . -path ./build -prune -o -type f \( -name '*.cpp' -o -name '*.hpp' \) -print))
 
-.PHONY: help run build test format format-check lint release bench clean
+.PHONY: help run build test fuzz format format-check lint release bench clean
 
 help: ## List the targets
-	@echo "usage: make TARGET [PORT=5000] [DATABASE_URL=...] [QUICK=1] [JOBS=$(JOBS)]"
+	@echo "usage: make TARGET [PORT=5000] [DATABASE_URL=...] [QUICK=1] [FUZZ_SECONDS=60] [JOBS=$(JOBS)]"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk -F':.*## ' '{ printf "  %-14s %s\n", $$1, $$2 }'
 
@@ -48,8 +51,17 @@ build: ## Build the release binaries build/release/welcome and build/release/hel
 	  then cmake --preset release; fi
 	cmake --build --preset release --target welcome hello
 
-test: ## Run the full test suite (unit, sanitizers, e2e, clang build): what CI runs
+test: ## Run the full test suite (unit, sanitizers, e2e, fuzz build and replay): what CI runs
 	scripts/test
+
+# The fuzz preset (clang, libFuzzer, ASan+UBSan) needs clang-14 and its
+# runtimes, declared in deps/test.txt.
+fuzz: ## Build the fuzz preset and run every fuzz target for FUZZ_SECONDS (default 60) each
+	$(DEPS) build test
+	@if [[ ! -f build/fuzz/build.ninja || CMakePresets.json -nt build/fuzz/build.ninja ]]; \
+	  then cmake --preset fuzz; fi
+	cmake --build --preset fuzz --target fuzzers
+	FUZZ_SECONDS='$(FUZZ_SECONDS)' fuzz/run
 
 format: ## Reformat every C++ file in place with clang-format
 	$(DEPS) dev

@@ -122,6 +122,16 @@ TEST(StoreUrl, RejectsUnknownPostgresParameter) {
             std::string::npos);
 }
 
+// Found by fuzz/store_url: walking an empty query that a fragment follows
+// read past the end of the URL.
+TEST(StoreUrl, PostgresEmptyQueryHasNoParameters) {
+  for (std::string_view text :
+       {"postgres://u:p@h/db?", "postgres://u:p@h/db?#x",
+        "postgres://u:p@h?#"}) {
+    EXPECT_TRUE(Parse(text).params.empty()) << text;
+  }
+}
+
 TEST(StoreUrl, ParsesSqliteAbsolutePath) {
   StoreUrl url = Parse("sqlite:///var/lib/welcome/welcome.db");
   EXPECT_EQ(url.kind, StoreUrl::Kind::kSqlite);
