@@ -3,6 +3,7 @@
 #   make run                  build and serve on $PORT (default 5000)
 #   make test                 the full suite (scripts/test), what CI runs
 #   make release              the immutable build artifact in dist/ (factor V)
+#   make image                the OCI images of deploy/ (docs/operations.md)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -29,7 +30,7 @@ CXX_FILES = $(wildcard $(shell git ls-files --cached --others --exclude-standard
               -- '*.cpp' '*.hpp' '*.cc' '*.h' 2>/dev/null || \
               find . -path ./build -prune -o -type f \( -name '*.cpp' -o -name '*.hpp' \) -print))
 
-.PHONY: help run build test format format-check lint release bench clean
+.PHONY: help run build test format format-check lint release bench clean image
 
 help: ## List the targets
 	@echo "usage: make TARGET [PORT=5000] [DATABASE_URL=...] [QUICK=1] [JOBS=$(JOBS)]"
@@ -102,6 +103,9 @@ release: build ## Build, then pack dist/welcome-<version>-<commit>.tar.gz (facto
 	if [[ "$$TWELVE_BUILD_COMMIT" == *-dirty || "$$TWELVE_BUILD_COMMIT" == unknown ]]; then \
 	  echo "release: warning: built from an uncommitted tree ($$TWELVE_BUILD_COMMIT)" >&2; fi; \
 	echo "release: dist/$$name.tar.gz"; cat "$$stage/RELEASE"
+
+image: ## Build the images welcome:<version>, welcome:latest and the stores' (scripts/image)
+	scripts/image
 
 bench: ## Run the benchmarks (bench/run); QUICK=1 for a short run
 	$(DEPS) build bench
