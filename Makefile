@@ -4,6 +4,7 @@
 #   make test                 the full suite (scripts/test), what CI runs
 #   make release              the immutable build artifact in dist/ (factor V)
 #   make image                the OCI images of deploy/ (docs/operations.md)
+#   make deploy-test          images, compose, .deb, Kubernetes, Swarm (tests/deploy)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -30,7 +31,7 @@ CXX_FILES = $(wildcard $(shell git ls-files --cached --others --exclude-standard
               -- '*.cpp' '*.hpp' '*.cc' '*.h' 2>/dev/null || \
               find . -path ./build -prune -o -type f \( -name '*.cpp' -o -name '*.hpp' \) -print))
 
-.PHONY: help run build test format format-check lint release bench clean image
+.PHONY: help run build test format format-check lint release bench clean image deploy-test
 
 help: ## List the targets
 	@echo "usage: make TARGET [PORT=5000] [DATABASE_URL=...] [QUICK=1] [JOBS=$(JOBS)]"
@@ -106,6 +107,9 @@ release: build ## Build, then pack dist/welcome-<version>-<commit>.tar.gz (facto
 
 image: ## Build the images welcome:<version>, welcome:latest and the stores' (scripts/image)
 	scripts/image
+
+deploy-test: ## Build the images and test every way to deploy them (scripts/deploy-test)
+	scripts/deploy-test
 
 bench: ## Run the benchmarks (bench/run); QUICK=1 for a short run
 	$(DEPS) build bench
