@@ -49,12 +49,18 @@ def run(args, timeout=60.0, check=True, env=None, input=None, cwd=REPO):
                               stdin=None if input is not None else subprocess.DEVNULL)
     except subprocess.TimeoutExpired as e:
         pytest.fail(f"`{' '.join(map(str, args))}` still running after {timeout}s;"
-                    f" stdout={e.stdout!r} stderr={e.stderr!r}", pytrace=False)
+                    f" stdout={_tail(e.stdout)!r} stderr={_tail(e.stderr)!r}", pytrace=False)
     if check and done.returncode != 0:
         pytest.fail(f"`{' '.join(map(str, args))}` exited {done.returncode};\n"
                     f"stdout: {done.stdout[-3000:]}\nstderr: {done.stderr[-3000:]}",
                     pytrace=False)
     return done
+
+
+def _tail(output, size=3000):
+    if isinstance(output, bytes):
+        output = output.decode("utf-8", "replace")
+    return (output or "")[-size:]
 
 
 def docker(*args, timeout=60.0, check=True, input=None):

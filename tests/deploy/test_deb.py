@@ -40,7 +40,7 @@ RUN dpkg -i /tmp/{deb.name} >/dpkg.log 2>&1; echo $? >/dpkg.rc; \\
     apt-get update -qq && apt-get -f install -y -qq && \\
     apt-get install -y -qq systemd && rm -rf /var/lib/apt/lists/*
 """
-        support.docker("build", "--quiet", "--label", f"{support.TEST_LABEL}=deb",
+        support.docker("build", "--quiet", "--force-rm", "--label", f"{support.TEST_LABEL}=deb",
                        "--tag", image, "--file", "-", context,
                        input=dockerfile, timeout=300)
     try:
