@@ -4,6 +4,9 @@
 #   make test                 the full suite (scripts/test), what CI runs
 #   make release              the immutable build artifact in dist/ (factor V)
 #   make fuzz                 every fuzz target for FUZZ_SECONDS (default 60) each
+#   make image                the OCI images of deploy/ (docs/operations.md)
+#   make deb                  the Debian package dist/welcome_<version>_<arch>.deb
+#   make deploy-test          images, compose, .deb, Kubernetes, Swarm (tests/deploy)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -32,7 +35,7 @@ CXX_FILES = $(wildcard $(shell git ls-files --cached --others --exclude-standard
               -- '*.cpp' '*.hpp' '*.cc' '*.h' 2>/dev/null || \
               find . -path ./build -prune -o -type f \( -name '*.cpp' -o -name '*.hpp' \) -print))
 
-.PHONY: help run build test fuzz format format-check lint release bench clean
+.PHONY: help run build test fuzz format format-check lint release bench clean image deb deploy-test
 
 help: ## List the targets
 	@echo "usage: make TARGET [PORT=5000] [DATABASE_URL=...] [QUICK=1] [FUZZ_SECONDS=60] [JOBS=$(JOBS)]"
@@ -114,6 +117,19 @@ release: build ## Build, then pack dist/welcome-<version>-<commit>.tar.gz (facto
 	if [[ "$$TWELVE_BUILD_COMMIT" == *-dirty || "$$TWELVE_BUILD_COMMIT" == unknown ]]; then \
 	  echo "release: warning: built from an uncommitted tree ($$TWELVE_BUILD_COMMIT)" >&2; fi; \
 	echo "release: dist/$$name.tar.gz"; cat "$$stage/RELEASE"
+
+image: ## Build the images welcome:<version>, welcome:latest and the stores' (scripts/image)
+	scripts/image
+
+# CPack's DEB generator (cmake/Packaging.cmake); its work files stay in build/.
+deb: build ## Build, then pack dist/welcome_<version>_<arch>.deb with its systemd unit
+	mkdir -p dist
+	cpack --config $(RELEASE_DIR)/CPackConfig.cmake -B $(RELEASE_DIR)/cpack
+	mv $(RELEASE_DIR)/cpack/welcome_*.deb dist/
+	@ls dist/welcome_*.deb
+
+deploy-test: ## Build the images and test every way to deploy them (scripts/deploy-test)
+	scripts/deploy-test
 
 bench: ## Run the benchmarks (bench/run); QUICK=1 for a short run
 	$(DEPS) build bench

@@ -13,7 +13,10 @@
 #
 #   version     PROJECT_VERSION
 #   commit      short hash, "-dirty" if tracked files differ from HEAD;
-#               "unknown" outside git (a tarball) or before the first commit
+#               "unknown" outside git (a tarball) or before the first commit;
+#               the environment's TWELVE_BUILD_COMMIT when set, for a tree
+#               built without its .git (deploy/Dockerfile's build stage is
+#               told the commit that scripts/build-stamp read on the host)
 #   build_time  RFC 3339 UTC, when the stamp last changed; SOURCE_DATE_EPOCH
 #               (reproducible builds) is honoured by string(TIMESTAMP)
 #   compiler    CMAKE_CXX_COMPILER_ID and version, e.g. "GCC 12.2.0"
@@ -32,6 +35,10 @@ endmacro()
 function(_twelve_git_commit source_dir out_commit out_diff_hash)
   set(${out_commit} "unknown" PARENT_SCOPE)
   set(${out_diff_hash} "" PARENT_SCOPE)
+  if(NOT "$ENV{TWELVE_BUILD_COMMIT}" STREQUAL "")
+    set(${out_commit} "$ENV{TWELVE_BUILD_COMMIT}" PARENT_SCOPE)
+    return()
+  endif()
   if(NOT GIT_EXECUTABLE)
     return()
   endif()
