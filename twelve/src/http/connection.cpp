@@ -27,6 +27,14 @@ constexpr std::size_t kMaxPending = 64;
 constexpr std::chrono::seconds kLingerTime{1};
 // Output buffers larger than this are released once sent.
 constexpr std::size_t kKeepOutputCapacity = 64 * 1024;
+// A partial request up to this size is moved to the front of the worker's
+// read buffer before the next read (a copy per read, so kept small); a
+// longer one grows in the connection's own buffer.
+constexpr std::size_t kMaxPartialInFront = 16 * 1024;
+// The connection's own buffer is shrunk when it uses less than this share
+// of its capacity (and the capacity is worth returning).
+constexpr std::size_t kShrinkRatio = 4;
+constexpr std::size_t kMinShrinkCapacity = 4 * 1024;
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -118,23 +126,23 @@ void Connection::ReadLoop() {
 
 // One read, and the requests it completes. False once the socket is drained
 // or closed.
+//
+// partial_ holds only the bytes received: a short partial request (a header
+// that arrived in pieces) joins the new bytes in the worker's shared buffer
+// and what stays unfinished is copied back; a long one (a large header or
+// body) grows by the bytes each read brings. Reading into partial_ itself
+// would make every slow connection hold a whole read buffer.
 bool Connection::ReadSome() {
-  const bool own = !partial_.empty();
-  const std::size_t room = worker_.read_buffer_size();
-  const std::size_t old_size = partial_.size();
-  char* target = worker_.read_buffer();
-  if (own) {
-    partial_.resize(old_size + room);
-    target = partial_.data() + old_size;
-  }
+  char* const buffer = worker_.read_buffer();
+  const std::size_t held = lingering_ ? 0 : partial_.size();
+  const bool in_front = held <= kMaxPartialInFront;
+  const std::size_t offset = in_front ? held : 0;
+  const std::size_t room = worker_.read_buffer_size() - offset;
   ssize_t got;
   do {
-    got = ::recv(fd_, target, room, 0);
+    got = ::recv(fd_, buffer + offset, room, 0);
   } while (got < 0 && errno == EINTR);
-  const int error = errno;
-  const std::size_t n = got > 0 ? static_cast<std::size_t>(got) : 0;
-  if (own) partial_.resize(old_size + n);
-  if (got < 0 && WouldBlock(error)) {
+  if (got < 0 && WouldBlock(errno)) {
     drained_ = true;
     return false;
   }
@@ -142,12 +150,15 @@ bool Connection::ReadSome() {
     Close();
     return false;
   }
+  const std::size_t n = static_cast<std::size_t>(got);
   drained_ = n < room;
   if (lingering_) return true;  // discard what a closing client still sends
-  if (own) {
-    Consume(partial_.data(), partial_.size(), true);
+  if (in_front) {
+    std::memcpy(buffer, partial_.data(), held);
+    Consume(buffer, held + n, false);
   } else {
-    Consume(target, n, false);
+    partial_.append(buffer, n);
+    Consume(partial_.data(), partial_.size(), true);
   }
   return true;
 }
@@ -221,16 +232,27 @@ void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
     parser_.reset();
   } else if (own_buffer) {
     partial_.erase(0, start);
-  } else if (start < size) {
+  } else {
     partial_.assign(data + start, size - start);
   }
-  if (partial_.empty() && partial_.capacity() > kKeepOutputCapacity) {
-    std::string().swap(partial_);
-  }
+  FitPartial();
   // Waiting on handlers: they have deadlines of their own; this one only
   // keeps a lost answer from holding the connection forever.
   if (!pending_.empty()) deadline_ = Clock::now() + state_.config.idle_timeout;
   Flush();
+}
+
+// The connection's memory follows the bytes it holds: nothing once the
+// last request is complete, little more than the bytes of an unfinished one.
+void Connection::FitPartial() {
+  if (partial_.empty()) {
+    if (partial_.capacity() > std::string().capacity()) {
+      std::string().swap(partial_);
+    }
+  } else if (partial_.capacity() > kMinShrinkCapacity &&
+             partial_.size() < partial_.capacity() / kShrinkRatio) {
+    partial_.shrink_to_fit();
+  }
 }
 
 std::string_view Connection::RequestId(const Request& request) {

@@ -93,6 +93,7 @@ class Connection final : public detail::ResponseSink,
   void AwaitData();
   void Resume();
   void Consume(const char* data, std::size_t size, bool own_buffer);
+  void FitPartial();
   void Dispatch(const Request& request, const ResponseFraming& framing);
   void CallHandler(const Router::Match& match, const Request& request,
                    std::uint64_t id);
