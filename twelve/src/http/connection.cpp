@@ -78,6 +78,7 @@ Connection::~Connection() {
 }
 
 void Connection::Start() {
+  last_heard_ = Clock::now();
   const int on = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   registration_ = worker_.Register(shared_from_this());
@@ -186,6 +187,7 @@ void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
   // The requests of one read arrived together: one clock read serves them
   // all as their start (a clock read per request showed in profiles).
   const Clock::time_point arrived = Clock::now();
+  last_heard_ = arrived;
   std::size_t start = 0;
   std::size_t handled = 0;
   bool need_more = false;
@@ -537,6 +539,19 @@ std::size_t Connection::Abort() {
   if (cut == 0 && (writing_ || !out_.empty())) cut = 1;
   Close();
   return cut;
+}
+
+std::optional<Connection::Clock::time_point> Connection::IdleSince() const {
+  if (closed_ || lingering_ || close_after_write_ || !Idle()) {
+    return std::nullopt;
+  }
+  return last_heard_;
+}
+
+bool Connection::Evict() {
+  if (!IdleSince() || HasUnreadBytes()) return false;
+  Close();
+  return true;
 }
 
 void Connection::TimeOut() {

@@ -61,6 +61,17 @@ class Connection final : public detail::ResponseSink,
   }
   // Closes a connection whose deadline passed.
   void TimeOut();
+  // While the connection is idle (no request begun, nothing to answer or
+  // send, not closing): when its client was last heard from, the read that
+  // brought its last request (or the accept). Taken before the answer is
+  // sent, so a client that sends after reading an answer is always heard
+  // from later, whichever thread serves it. nullopt while not idle.
+  std::optional<Clock::time_point> IdleSince() const;
+  // Whether bytes wait in the socket, unread: a request has reached it.
+  bool HasUnreadBytes();
+  // Closes an idle connection to make room for a new one, unless bytes wait
+  // in its socket. True when it closed.
+  bool Evict();
 
   void Complete(std::uint64_t id, Response response) override;
   void OnReady(std::uint32_t events) override;
@@ -111,7 +122,6 @@ class Connection final : public detail::ResponseSink,
   void MaybeSendContinue();
   bool CanRead() const;
   bool Idle() const;
-  bool HasUnreadBytes();
   std::string_view RequestId(const Request& request);
   Slot MakeSlot(const InFlight& current) const;
 
@@ -140,6 +150,7 @@ class Connection final : public detail::ResponseSink,
   bool flush_posted_ = false;  // answers wait for a posted Flush()
 
   Clock::time_point deadline_ = Clock::time_point::max();
+  Clock::time_point last_heard_{};
   std::uint64_t close_after_id_ = UINT64_MAX;
   bool in_read_loop_ = false;
   // Read until EAGAIN or a short read: the next data will be announced by

@@ -53,6 +53,9 @@ class Server::Impl {
       contexts.push_back(&workers_.back()->io());
     }
     loops_ = std::make_unique<EventLoops>(std::move(contexts));
+    std::vector<Worker*> peers;
+    for (auto& worker : workers_) peers.push_back(worker.get());
+    for (auto& worker : workers_) worker->SetPeers(peers);
   }
 
   Status Listen();

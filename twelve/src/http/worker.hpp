@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "http/access_log.hpp"
+#include "http/idle_connections.hpp"
 #include "http/poller.hpp"
 #include "http/response_writer.hpp"
 #include "http/server_state.hpp"
@@ -40,6 +41,9 @@ class Worker {
 
   // Adopts `fd`, a duplicate of the bound listening socket. Before Run().
   void Adopt(int fd, bool ipv6);
+  // The server's workers, this one included, in index order: where to look
+  // for an idle connection to close at HTTP_MAX_CONNECTIONS. Before Run().
+  void SetPeers(std::vector<Worker*> peers);
   // The thread body: runs the loop until Stop().
   void Run();
 
@@ -74,7 +78,20 @@ class Worker {
   void DoAccept();
   void AcceptReady();
   bool OnAcceptError(int error);
+  // A connection accepted at HTTP_MAX_CONNECTIONS, passed from worker to
+  // worker to find the connection idle the longest.
+  struct Newcomer {
+    int fd;
+    sockaddr_storage peer;
+    std::size_t visited = 0;
+    Worker* oldest_at = nullptr;
+    std::chrono::steady_clock::time_point oldest_since{};
+  };
+
   void Admit(int fd, const sockaddr_storage& peer);
+  void StartConnection(int fd, const sockaddr_storage& peer);
+  void SeekRoom(Newcomer newcomer);
+  void MakeRoom(const Newcomer& newcomer);
   void RefuseBusy(int fd);
   std::vector<std::shared_ptr<Connection>> Snapshot() const;
   void ScheduleSweep();
@@ -89,6 +106,8 @@ class Worker {
   Poller poller_;  // before the connections: they leave it when destroyed
   std::list<std::shared_ptr<Connection>> connections_;
   std::vector<std::shared_ptr<Connection>> closed_this_turn_;
+  IdleConnections idle_;
+  std::vector<Worker*> peers_;
   bool release_posted_ = false;
   DateCache date_;
   AccessLog access_log_;  // after io_: it posts to it
@@ -98,6 +117,7 @@ class Worker {
   std::uint64_t request_id_counter_ = 0;
   bool draining_ = false;
   std::chrono::steady_clock::time_point last_refusal_warning_{};
+  std::chrono::steady_clock::time_point last_eviction_warning_{};
   std::chrono::steady_clock::time_point last_accept_warning_{};
 };
 
