@@ -25,6 +25,11 @@ constexpr std::size_t kMaxPending = 64;
 // How long a closing connection waits for the client to finish sending, so
 // that the last response is not destroyed by a TCP reset.
 constexpr std::chrono::seconds kLingerTime{1};
+// Once the server drains, an idle connection closes when its client has been
+// silent this long: a request sent just before may still be on the wire,
+// and closing under it would cut it. Covers a round trip on a LAN or within
+// a region; the worker's 100 ms sweep adds up to that much.
+constexpr std::chrono::milliseconds kDrainIdleGrace{200};
 // Output buffers larger than this are released once sent.
 constexpr std::size_t kKeepOutputCapacity = 64 * 1024;
 // A partial request up to this size is moved to the front of the worker's
@@ -79,6 +84,7 @@ Connection::~Connection() {
 
 void Connection::Start() {
   last_heard_ = Clock::now();
+  if (worker_.closing()) close_after_id_ = next_id_;  // its first answer
   const int on = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   registration_ = worker_.Register(shared_from_this());
@@ -193,7 +199,7 @@ void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
   bool need_more = false;
   while (start < size && !stop_parsing_ && handled < kMaxBatch &&
          pending_.size() < kMaxPending) {
-    if (worker_.draining() && next_id_ > close_after_id_) {
+    if (next_id_ > close_after_id_) {
       stop_parsing_ = true;  // the connection closes after its last answer
       break;
     }
@@ -416,7 +422,7 @@ void Connection::EmitReadySlots() {
 void Connection::Emit(std::uint64_t id, const Response& response,
                       ResponseFraming framing, const AccessInfo& access) {
   if (close_after_write_) return;  // the client was told we are closing
-  bool closing = worker_.draining() && id >= close_after_id_;
+  const bool closing = id >= close_after_id_;
   framing.keep_alive = framing.keep_alive && !closing;
   std::string_view why;
   const Response* sent = &response;
@@ -484,11 +490,7 @@ bool Connection::SendOutput() {
 
 void Connection::OnFlushed() {
   if (out_.capacity() > kKeepOutputCapacity) std::string().swap(out_);
-  if (close_after_write_) {
-    CloseGracefully();
-  } else if (worker_.draining() && Idle()) {
-    Close();
-  }
+  if (close_after_write_) CloseGracefully();
 }
 
 // Half-closes and discards what the client still sends for a moment, so the
@@ -519,17 +521,19 @@ bool Connection::HasUnreadBytes() {
   return n > 0;
 }
 
-void Connection::Drain() {
+// The request the client has begun (or sent, unread), else the last one
+// awaiting its answer, is the last this connection answers: that answer says
+// Connection: close. Idle, its next request is the last.
+void Connection::AnnounceClose() {
   if (closed_) return;
-  if (parser_ || !partial_.empty() || HasUnreadBytes()) {
-    // A request has begun: it is answered, with Connection: close.
-    close_after_id_ = next_id_;
-  } else if (!pending_.empty()) {
-    close_after_id_ = pending_.back().id;
-  } else if (!writing_ && out_.empty()) {
-    Close();
-  }
-  // Otherwise a write is in flight; OnFlushed() closes once it is done.
+  const bool begun = parser_ || !partial_.empty() || HasUnreadBytes();
+  close_after_id_ = begun || pending_.empty() ? next_id_ : pending_.back().id;
+}
+
+void Connection::Drain(Clock::time_point now) {
+  std::optional<Clock::time_point> since = IdleSince();
+  if (!since || now - *since < kDrainIdleGrace || HasUnreadBytes()) return;
+  Close();
 }
 
 std::size_t Connection::Abort() {

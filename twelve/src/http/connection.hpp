@@ -50,9 +50,14 @@ class Connection final : public detail::ResponseSink,
 
   // Registers with the worker and its Poller, and reads what came.
   void Start();
-  // Server shutdown: close if idle, else answer what is in flight with
-  // Connection: close.
-  void Drain();
+  // Server shutdown, at the signal: from now on the connection's answers
+  // say Connection: close, starting with what it has already received; no
+  // request it has is dropped.
+  void AnnounceClose();
+  // Server shutdown, once the listener is closed; called again by every
+  // sweep: closes the connection if it is idle and its client has been
+  // silent for a moment. A busy one closes after its last answer.
+  void Drain(Clock::time_point now);
   // Closes now; returns how many requests were in flight and are cut.
   std::size_t Abort();
   // Whether the current deadline (header, idle, write or linger) passed.

@@ -128,18 +128,24 @@ void Worker::DoAccept() {
 void Worker::AcceptReady() {
   if (!acceptor_ || !acceptor_->is_open()) return;
   for (int i = 0; i < kMaxAcceptsPerTurn; ++i) {
-    sockaddr_storage peer{};
-    socklen_t size = sizeof peer;
-    int fd = ::accept4(acceptor_->native_handle(),
-                       reinterpret_cast<sockaddr*>(&peer), &size,
-                       SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (OnAcceptError(errno)) DoAccept();
+    if (int error = AcceptOne(); error != 0) {
+      if (OnAcceptError(error)) DoAccept();
       return;
     }
-    Admit(fd, peer);
   }
   asio::post(io_, [this] { AcceptReady(); });  // more may wait: next turn
+}
+
+// Accepts and admits one connection: 0, or accept's errno.
+int Worker::AcceptOne() {
+  sockaddr_storage peer{};
+  socklen_t size = sizeof peer;
+  int fd =
+      ::accept4(acceptor_->native_handle(), reinterpret_cast<sockaddr*>(&peer),
+                &size, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) return errno;
+  Admit(fd, peer);
+  return 0;
 }
 
 // Whether to wait for the next connection at once (false: retry later).
@@ -256,21 +262,45 @@ void Worker::Sweep() {
     if (connection->Expired(now)) expired.push_back(connection);
   }
   for (auto& connection : expired) connection->TimeOut();
+  if (draining_) DrainIdle();
 }
 
-void Worker::StopAccepting() {
-  asio::post(io_, [this] {
+void Worker::AnnounceClose(std::function<void()> done) {
+  asio::post(io_, [this, done = std::move(done)] {
+    closing_ = true;
+    for (auto& connection : connections_) connection->AnnounceClose();
+    done();
+  });
+}
+
+// Takes every connection already queued on the listener before closing it:
+// closing would reset them, with the requests they have sent. The server
+// has stopped new handshakes first, so the queue only shrinks.
+void Worker::StopAccepting(std::function<void()> done) {
+  asio::post(io_, [this, done = std::move(done)] {
+    if (acceptor_ && acceptor_->is_open()) {
+      for (int error = 0; error == 0 || error == ECONNABORTED ||
+                          error == EINTR || error == EPROTO;) {
+        error = AcceptOne();
+      }
+    }
     error_code ec;
     if (acceptor_) acceptor_->close(ec);
     accept_retry_timer_.cancel();
+    done();
   });
 }
 
 void Worker::BeginDrain() {
   asio::post(io_, [this] {
     draining_ = true;
-    for (auto& connection : Snapshot()) connection->Drain();
+    DrainIdle();
   });
+}
+
+void Worker::DrainIdle() {
+  const Clock::time_point now = Clock::now();
+  for (auto& connection : Snapshot()) connection->Drain(now);
 }
 
 void Worker::Abort(std::atomic<int>& pending) {
