@@ -169,10 +169,10 @@ void Worker::Admit(int fd, const sockaddr_storage& peer) {
       state_.open_connections.fetch_add(1, std::memory_order_relaxed);
   if (open < state_.config.max_connections) {
     StartConnection(fd, peer);
-    return;
+  } else {
+    // Counted while it looks for room, so a drain waits for it too.
+    SeekRoom(Newcomer{fd, peer});
   }
-  state_.open_connections.fetch_sub(1, std::memory_order_relaxed);
-  SeekRoom(Newcomer{fd, peer});
 }
 
 void Worker::StartConnection(int fd, const sockaddr_storage& peer) {
@@ -220,7 +220,6 @@ void Worker::MakeRoom(const Newcomer& newcomer) {
                      {"idle_ms", static_cast<long long>(idle.count())},
                      {"evicted", evicted}});
   }
-  state_.open_connections.fetch_add(1, std::memory_order_relaxed);
   StartConnection(newcomer.fd, newcomer.peer);
 }
 
@@ -228,6 +227,7 @@ void Worker::MakeRoom(const Newcomer& newcomer) {
 // non-blocking write and close, so the client learns why instead of seeing a
 // bare reset.
 void Worker::RefuseBusy(int fd) {
+  state_.open_connections.fetch_sub(1, std::memory_order_relaxed);
   state_.connections_refused.fetch_add(1, std::memory_order_relaxed);
   std::string answer = "HTTP/1.1 503 Service Unavailable\r\nDate: ";
   answer += date_.Now();
