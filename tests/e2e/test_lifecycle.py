@@ -2,17 +2,21 @@
 drain on SIGTERM/SIGINT, SHUTDOWN_DELAY and SHUTDOWN_TIMEOUT, the port in
 use, and no files written."""
 
+import datetime
+import json
 import os
+import re
 import signal
 import socket
+import threading
 import time
 
 import pytest
 
 import http_client
-from conftest import Server, free_port
+from conftest import Server, free_port, run_command
 from expectations import assert_hello_root, assert_welcome_root
-from http_client import build_request
+from http_client import ConnectionClosed, build_request
 
 
 def _ready_200(port, host="127.0.0.1"):
@@ -217,3 +221,123 @@ def test_pipelined_requests_in_flight_at_sigterm_all_answered(welcome):
     assert responses[-1].has_token("Connection", "close"), responses[-1]
     assert rest == b""
     assert welcome.wait() == 0, welcome.output()
+
+
+# --- SIGTERM under keep-alive load ------------------------------------------
+
+LOAD_CLIENTS = 100
+GREETING = re.compile(rb"^Welcome to KODEKLOUD! Visitor Count: (\d+)$")
+
+
+class KeepAliveLoop:
+    """`clients` threads looping GET / on keep-alive connections until the
+    server refuses them after its SIGTERM. A client told Connection: close
+    reconnects; a request whose connection closed (or reset) before its
+    whole answer is recorded as cut, with the wall-clock time it was sent."""
+
+    def __init__(self, server, clients):
+        self.server = server
+        self.signalled = threading.Event()
+        self.lock = threading.Lock()
+        self.answers = []  # (sent_monotonic, status, says_close, count)
+        self.cuts = []  # (sent_wall, what happened)
+        self.early_refusals = []
+        self.threads = [threading.Thread(target=self._run, daemon=True)
+                        for _ in range(clients)]
+
+    def start(self):
+        for thread in self.threads:
+            thread.start()
+
+    def join(self, timeout):
+        deadline = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        assert not any(t.is_alive() for t in self.threads), (
+            "clients still running: the server never refused them")
+
+    def _run(self):
+        request = build_request("GET", "/")
+        conn = None
+        while True:
+            if conn is None:
+                try:
+                    conn = self.server.connect(timeout=10)
+                except ConnectionRefusedError:
+                    if not self.signalled.is_set():
+                        with self.lock:
+                            self.early_refusals.append(time.monotonic())
+                    return  # the listener is closed
+            sent, sent_wall = time.monotonic(), time.time()
+            try:
+                conn.send(request)
+                r = conn.read_response(timeout=10)
+            except (OSError, ConnectionClosed) as e:
+                with self.lock:
+                    self.cuts.append((sent_wall, repr(e)))
+                conn.close()
+                conn = None
+                continue
+            match = GREETING.match(r.body)
+            with self.lock:
+                self.answers.append((sent, r.status,
+                                     r.has_token("Connection", "close"),
+                                     int(match.group(1)) if match else None))
+            if r.has_token("Connection", "close"):
+                conn.close()
+                conn = None
+
+
+def _wall_time(ts):
+    """A log event's `ts` (RFC 3339 UTC, microseconds) as time.time()."""
+    return datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
+@pytest.mark.parametrize("delay", ["1s", "0s"])
+def test_sigterm_under_keep_alive_load_cuts_no_request(start_server, delay):
+    server = start_server("welcome", env={"SHUTDOWN_DELAY": delay,
+                                          "SHUTDOWN_TIMEOUT": "10s",
+                                          "ACCESS_LOG": "off"})
+    load = KeepAliveLoop(server, LOAD_CLIENTS)
+    load.start()
+    time.sleep(0.5)  # every client is looping
+    load.signalled.set()
+    server.signal(signal.SIGTERM)
+    server.wait_for("draining", timeout=5)
+    draining_seen = server.event_time("draining")
+    load.join(timeout=30)
+    code = server.wait(timeout=15)
+
+    answers, cuts = load.answers, load.cuts
+    after = [a for a in answers if a[0] > draining_seen]
+    kept_alive = [a for a in after if not a[2]]
+    print(f"{len(answers)} answers, {len(after)} to requests sent after the "
+          f"signal was logged, {len(kept_alive)} of those kept alive; "
+          f"{len(cuts)} requests cut")
+    assert load.early_refusals == []
+    assert after or delay == "0s", "no request was sent during SHUTDOWN_DELAY"
+    assert kept_alive == [], (
+        f"{len(kept_alive)} of {len(after)} answers after the signal did not "
+        "say Connection: close")
+    # A request sent after the listener closed may meet a closed
+    # connection (its client was idle through the delay); none sent before.
+    closed_at = _wall_time(server.wait_for("listener closed", timeout=1)["ts"])
+    cut_before_close = [c for c in cuts if c[0] < closed_at]
+    assert cut_before_close == [], cut_before_close[:5]
+    assert all(a[1] == 200 for a in answers), [a for a in answers
+                                              if a[1] != 200][:5]
+    assert code == 0, server.output()
+    stopped = server.wait_for("stopped", timeout=1)
+    assert stopped["requests_cut"] == 0, stopped
+    # Each visit the store counted was answered: the counts seen are exactly
+    # 1..N, and N is what the store holds.
+    ok = [a for a in answers if a[1] == 200]
+    counts = sorted(a[3] for a in ok)
+    assert counts == list(range(1, len(ok) + 1)), (
+        f"{len(ok)} answers, counts seen {counts[:3]}...{counts[-3:]}")
+    result = run_command("welcome", ["count"],
+                         env={"DATABASE_URL": server.env["DATABASE_URL"]})
+    logged = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["count"] for e in logged if e["msg"] == "visitor count"] == [
+        len(ok)], result.stdout + result.stderr

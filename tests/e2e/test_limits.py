@@ -1,5 +1,6 @@
 """Every limit of the server is enforced: header size, body size, header and
-idle timeouts, the connection cap."""
+idle timeouts, write timeout, descriptors (the connection cap has
+test_connection_limit.py)."""
 
 import os
 import resource
@@ -10,7 +11,7 @@ import time
 import pytest
 
 from expectations import assert_hello_root
-from http_client import ConnectionClosed, build_request
+from http_client import build_request
 
 
 def test_header_over_max_header_bytes_is_431(start_server):
@@ -82,29 +83,6 @@ def test_keep_alive_survives_a_pause_shorter_than_idle_timeout(start_server):
         assert_hello_root(conn.request("GET", "/"))
 
 
-def _refused_cleanly(server):
-    """Opens one more connection; returns a description of what happened.
-    Either a 503 or a close (FIN or RST) is clean; a hang or a 200 is not."""
-    try:
-        conn = server.connect(timeout=3)
-    except OSError as e:  # refused at connect
-        return f"connect failed: {e}"
-    with conn:
-        try:
-            conn.send(build_request("GET", "/"))
-        except OSError as e:
-            return f"send failed: {e}"
-        try:
-            r = conn.read_response(timeout=3)
-        except ConnectionClosed:
-            return "closed"
-        except TimeoutError:
-            raise AssertionError("connection over the limit neither "
-                                 "answered nor closed within 3s") from None
-        assert r.status == 503, r
-        return "503"
-
-
 # Answers to this many pipelined requests (8 MB) are more than the kernel
 # buffers hold between the server and a client that does not read (a 4 MiB
 # send buffer at most, and a small receive buffer), so the server's writes
@@ -147,46 +125,6 @@ def test_a_client_that_stops_reading_is_closed_at_write_timeout(start_server):
     # Answers up to the point where the server gave up, then the close.
     assert data.startswith(b"HTTP/1.1 200 OK"), data[:100]
     assert data.count(b"HTTP/1.1 ") < count
-
-
-def test_connections_beyond_max_connections_are_refused_cleanly(start_server):
-    server = start_server("hello", env={"HTTP_MAX_CONNECTIONS": "2",
-                                        "HTTP_IDLE_TIMEOUT": "30s"})
-    first, second = server.connect(), server.connect()
-    with first, second:
-        assert_hello_root(first.request("GET", "/"))
-        assert_hello_root(second.request("GET", "/"))
-        outcome = _refused_cleanly(server)
-        print(f"third connection: {outcome}")
-        # The two within the limit are still served.
-        assert_hello_root(first.request("GET", "/"))
-        assert_hello_root(second.request("GET", "/"))
-
-
-def test_new_connections_served_after_others_close_at_max_connections(
-        start_server):
-    server = start_server("hello", env={"HTTP_MAX_CONNECTIONS": "2",
-                                        "HTTP_IDLE_TIMEOUT": "30s"})
-    first, second = server.connect(), server.connect()
-    with first, second:
-        assert_hello_root(first.request("GET", "/"))
-        assert_hello_root(second.request("GET", "/"))
-        _refused_cleanly(server)
-    # Both closed by us: once the server notices the closes (asynchronously,
-    # so retry for a while), two keep-alive connections fit at once again.
-    deadline = time.monotonic() + 3
-    while True:
-        try:
-            with server.connect(timeout=1) as a, server.connect(timeout=1) as b:
-                ra, rb = a.request("GET", "/"), b.request("GET", "/")
-                if ra.status == 200 and rb.status == 200:
-                    assert_hello_root(ra)
-                    assert_hello_root(rb)
-                    return
-        except (OSError, ConnectionClosed, TimeoutError):
-            pass
-        assert time.monotonic() < deadline, "slots not freed after closes"
-        time.sleep(0.05)
 
 
 def _cpu_seconds(pid):

@@ -25,8 +25,21 @@ constexpr std::size_t kMaxPending = 64;
 // How long a closing connection waits for the client to finish sending, so
 // that the last response is not destroyed by a TCP reset.
 constexpr std::chrono::seconds kLingerTime{1};
+// Once the server drains, an idle connection closes when its client has been
+// silent this long: a request sent just before may still be on the wire,
+// and closing under it would cut it. Covers a round trip on a LAN or within
+// a region; the worker's 100 ms sweep adds up to that much.
+constexpr std::chrono::milliseconds kDrainIdleGrace{200};
 // Output buffers larger than this are released once sent.
 constexpr std::size_t kKeepOutputCapacity = 64 * 1024;
+// A partial request up to this size is moved to the front of the worker's
+// read buffer before the next read (a copy per read, so kept small); a
+// longer one grows in the connection's own buffer.
+constexpr std::size_t kMaxPartialInFront = 16 * 1024;
+// The connection's own buffer is shrunk when it uses less than this share
+// of its capacity (and the capacity is worth returning).
+constexpr std::size_t kShrinkRatio = 4;
+constexpr std::size_t kMinShrinkCapacity = 4 * 1024;
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -70,6 +83,8 @@ Connection::~Connection() {
 }
 
 void Connection::Start() {
+  last_heard_ = Clock::now();
+  if (worker_.closing()) close_after_id_ = next_id_;  // its first answer
   const int on = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   registration_ = worker_.Register(shared_from_this());
@@ -118,23 +133,23 @@ void Connection::ReadLoop() {
 
 // One read, and the requests it completes. False once the socket is drained
 // or closed.
+//
+// partial_ holds only the bytes received: a short partial request (a header
+// that arrived in pieces) joins the new bytes in the worker's shared buffer
+// and what stays unfinished is copied back; a long one (a large header or
+// body) grows by the bytes each read brings. Reading into partial_ itself
+// would make every slow connection hold a whole read buffer.
 bool Connection::ReadSome() {
-  const bool own = !partial_.empty();
-  const std::size_t room = worker_.read_buffer_size();
-  const std::size_t old_size = partial_.size();
-  char* target = worker_.read_buffer();
-  if (own) {
-    partial_.resize(old_size + room);
-    target = partial_.data() + old_size;
-  }
+  char* const buffer = worker_.read_buffer();
+  const std::size_t held = lingering_ ? 0 : partial_.size();
+  const bool in_front = held <= kMaxPartialInFront;
+  const std::size_t offset = in_front ? held : 0;
+  const std::size_t room = worker_.read_buffer_size() - offset;
   ssize_t got;
   do {
-    got = ::recv(fd_, target, room, 0);
+    got = ::recv(fd_, buffer + offset, room, 0);
   } while (got < 0 && errno == EINTR);
-  const int error = errno;
-  const std::size_t n = got > 0 ? static_cast<std::size_t>(got) : 0;
-  if (own) partial_.resize(old_size + n);
-  if (got < 0 && WouldBlock(error)) {
+  if (got < 0 && WouldBlock(errno)) {
     drained_ = true;
     return false;
   }
@@ -142,12 +157,15 @@ bool Connection::ReadSome() {
     Close();
     return false;
   }
+  const std::size_t n = static_cast<std::size_t>(got);
   drained_ = n < room;
   if (lingering_) return true;  // discard what a closing client still sends
-  if (own) {
-    Consume(partial_.data(), partial_.size(), true);
+  if (in_front) {
+    std::memcpy(buffer, partial_.data(), held);
+    Consume(buffer, held + n, false);
   } else {
-    Consume(target, n, false);
+    partial_.append(buffer, n);
+    Consume(partial_.data(), partial_.size(), true);
   }
   return true;
 }
@@ -175,12 +193,13 @@ void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
   // The requests of one read arrived together: one clock read serves them
   // all as their start (a clock read per request showed in profiles).
   const Clock::time_point arrived = Clock::now();
+  last_heard_ = arrived;
   std::size_t start = 0;
   std::size_t handled = 0;
   bool need_more = false;
   while (start < size && !stop_parsing_ && handled < kMaxBatch &&
          pending_.size() < kMaxPending) {
-    if (worker_.draining() && next_id_ > close_after_id_) {
+    if (next_id_ > close_after_id_) {
       stop_parsing_ = true;  // the connection closes after its last answer
       break;
     }
@@ -221,16 +240,27 @@ void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
     parser_.reset();
   } else if (own_buffer) {
     partial_.erase(0, start);
-  } else if (start < size) {
+  } else {
     partial_.assign(data + start, size - start);
   }
-  if (partial_.empty() && partial_.capacity() > kKeepOutputCapacity) {
-    std::string().swap(partial_);
-  }
+  FitPartial();
   // Waiting on handlers: they have deadlines of their own; this one only
   // keeps a lost answer from holding the connection forever.
   if (!pending_.empty()) deadline_ = Clock::now() + state_.config.idle_timeout;
   Flush();
+}
+
+// The connection's memory follows the bytes it holds: nothing once the
+// last request is complete, little more than the bytes of an unfinished one.
+void Connection::FitPartial() {
+  if (partial_.empty()) {
+    if (partial_.capacity() > std::string().capacity()) {
+      std::string().swap(partial_);
+    }
+  } else if (partial_.capacity() > kMinShrinkCapacity &&
+             partial_.size() < partial_.capacity() / kShrinkRatio) {
+    partial_.shrink_to_fit();
+  }
 }
 
 std::string_view Connection::RequestId(const Request& request) {
@@ -392,7 +422,7 @@ void Connection::EmitReadySlots() {
 void Connection::Emit(std::uint64_t id, const Response& response,
                       ResponseFraming framing, const AccessInfo& access) {
   if (close_after_write_) return;  // the client was told we are closing
-  bool closing = worker_.draining() && id >= close_after_id_;
+  const bool closing = id >= close_after_id_;
   framing.keep_alive = framing.keep_alive && !closing;
   std::string_view why;
   const Response* sent = &response;
@@ -460,11 +490,7 @@ bool Connection::SendOutput() {
 
 void Connection::OnFlushed() {
   if (out_.capacity() > kKeepOutputCapacity) std::string().swap(out_);
-  if (close_after_write_) {
-    CloseGracefully();
-  } else if (worker_.draining() && Idle()) {
-    Close();
-  }
+  if (close_after_write_) CloseGracefully();
 }
 
 // Half-closes and discards what the client still sends for a moment, so the
@@ -495,17 +521,19 @@ bool Connection::HasUnreadBytes() {
   return n > 0;
 }
 
-void Connection::Drain() {
+// The request the client has begun (or sent, unread), else the last one
+// awaiting its answer, is the last this connection answers: that answer says
+// Connection: close. Idle, its next request is the last.
+void Connection::AnnounceClose() {
   if (closed_) return;
-  if (parser_ || !partial_.empty() || HasUnreadBytes()) {
-    // A request has begun: it is answered, with Connection: close.
-    close_after_id_ = next_id_;
-  } else if (!pending_.empty()) {
-    close_after_id_ = pending_.back().id;
-  } else if (!writing_ && out_.empty()) {
-    Close();
-  }
-  // Otherwise a write is in flight; OnFlushed() closes once it is done.
+  const bool begun = parser_ || !partial_.empty() || HasUnreadBytes();
+  close_after_id_ = begun || pending_.empty() ? next_id_ : pending_.back().id;
+}
+
+void Connection::Drain(Clock::time_point now) {
+  std::optional<Clock::time_point> since = IdleSince();
+  if (!since || now - *since < kDrainIdleGrace || HasUnreadBytes()) return;
+  Close();
 }
 
 std::size_t Connection::Abort() {
@@ -515,6 +543,19 @@ std::size_t Connection::Abort() {
   if (cut == 0 && (writing_ || !out_.empty())) cut = 1;
   Close();
   return cut;
+}
+
+std::optional<Connection::Clock::time_point> Connection::IdleSince() const {
+  if (closed_ || lingering_ || close_after_write_ || !Idle()) {
+    return std::nullopt;
+  }
+  return last_heard_;
+}
+
+bool Connection::Evict() {
+  if (!IdleSince() || HasUnreadBytes()) return false;
+  Close();
+  return true;
 }
 
 void Connection::TimeOut() {

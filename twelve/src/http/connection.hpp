@@ -50,9 +50,14 @@ class Connection final : public detail::ResponseSink,
 
   // Registers with the worker and its Poller, and reads what came.
   void Start();
-  // Server shutdown: close if idle, else answer what is in flight with
-  // Connection: close.
-  void Drain();
+  // Server shutdown, at the signal: from now on the connection's answers
+  // say Connection: close, starting with what it has already received; no
+  // request it has is dropped.
+  void AnnounceClose();
+  // Server shutdown, once the listener is closed; called again by every
+  // sweep: closes the connection if it is idle and its client has been
+  // silent for a moment. A busy one closes after its last answer.
+  void Drain(Clock::time_point now);
   // Closes now; returns how many requests were in flight and are cut.
   std::size_t Abort();
   // Whether the current deadline (header, idle, write or linger) passed.
@@ -61,6 +66,17 @@ class Connection final : public detail::ResponseSink,
   }
   // Closes a connection whose deadline passed.
   void TimeOut();
+  // While the connection is idle (no request begun, nothing to answer or
+  // send, not closing): when its client was last heard from, the read that
+  // brought its last request (or the accept). Taken before the answer is
+  // sent, so a client that sends after reading an answer is always heard
+  // from later, whichever thread serves it. nullopt while not idle.
+  std::optional<Clock::time_point> IdleSince() const;
+  // Whether bytes wait in the socket, unread: a request has reached it.
+  bool HasUnreadBytes();
+  // Closes an idle connection to make room for a new one, unless bytes wait
+  // in its socket. True when it closed.
+  bool Evict();
 
   void Complete(std::uint64_t id, Response response) override;
   void OnReady(std::uint32_t events) override;
@@ -93,6 +109,7 @@ class Connection final : public detail::ResponseSink,
   void AwaitData();
   void Resume();
   void Consume(const char* data, std::size_t size, bool own_buffer);
+  void FitPartial();
   void Dispatch(const Request& request, const ResponseFraming& framing);
   void CallHandler(const Router::Match& match, const Request& request,
                    std::uint64_t id);
@@ -110,7 +127,6 @@ class Connection final : public detail::ResponseSink,
   void MaybeSendContinue();
   bool CanRead() const;
   bool Idle() const;
-  bool HasUnreadBytes();
   std::string_view RequestId(const Request& request);
   Slot MakeSlot(const InFlight& current) const;
 
@@ -139,6 +155,7 @@ class Connection final : public detail::ResponseSink,
   bool flush_posted_ = false;  // answers wait for a posted Flush()
 
   Clock::time_point deadline_ = Clock::time_point::max();
+  Clock::time_point last_heard_{};
   std::uint64_t close_after_id_ = UINT64_MAX;
   bool in_read_loop_ = false;
   // Read until EAGAIN or a short read: the next data will be announced by

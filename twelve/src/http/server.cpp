@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include <linux/filter.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -36,6 +38,27 @@ std::string SignalName(int signal) {
   }
 }
 
+// Stops new connections before the listener closes: a filter on the
+// listening socket drops segments that open one (SYN without ACK), so a
+// client that connects now retransmits its SYN and is refused once the
+// listener is gone, while the handshakes already under way complete and
+// queue for the workers' last accepts. Without it a connection could
+// complete between a worker's last accept and the close, and be reset with
+// its request. (A filter sees the TCP header at offset 0.)
+bool StopNewHandshakes(int listener) {
+  static const sock_filter kDropSyn[] = {
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),           // the TCP flags byte
+      BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),        // SYN | ACK
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x02, 0, 1),  // SYN alone:
+      BPF_STMT(BPF_RET | BPF_K, 0),                     // dropped
+      BPF_STMT(BPF_RET | BPF_K, 0xffffffff),            // else kept whole
+  };
+  sock_fprog program{static_cast<unsigned short>(std::size(kDropSyn)),
+                     const_cast<sock_filter*>(kDropSyn)};
+  return ::setsockopt(listener, SOL_SOCKET, SO_ATTACH_FILTER, &program,
+                      sizeof program) == 0;
+}
+
 }  // namespace
 
 class Server::Impl {
@@ -53,6 +76,9 @@ class Server::Impl {
       contexts.push_back(&workers_.back()->io());
     }
     loops_ = std::make_unique<EventLoops>(std::move(contexts));
+    std::vector<Worker*> peers;
+    for (auto& worker : workers_) peers.push_back(worker.get());
+    for (auto& worker : workers_) worker->SetPeers(peers);
   }
 
   Status Listen();
@@ -63,6 +89,8 @@ class Server::Impl {
  private:
   void WaitForSignal();
   void OnSignal(int signal);
+  void OnAnnounced();
+  void OnListenerClosed();
   void Tick();
   void StartDrain();
   void PollDrain();
@@ -83,6 +111,8 @@ class Server::Impl {
   ServeHooks hooks_;
   ShutdownReport report_;
   bool draining_ = false;
+  std::size_t announcing_ = 0;  // workers yet to announce Connection: close
+  std::size_t closing_listener_ = 0;  // workers yet to close their listener
   Clock::time_point drain_started_{};
   std::atomic<int> aborting_{0};
 };
@@ -157,8 +187,19 @@ void Server::Impl::OnSignal(int signal) {
   }
   draining_ = true;
   report_.signal = name;
-  if (hooks_.on_drain_start) hooks_.on_drain_start(name);
   WaitForSignal();
+  // Every answer says Connection: close before readiness turns and the
+  // delay starts, so no answer after "draining" invites another request.
+  announcing_ = workers_.size();
+  for (auto& worker : workers_) {
+    worker->AnnounceClose(
+        [this] { asio::post(control_, [this] { OnAnnounced(); }); });
+  }
+}
+
+void Server::Impl::OnAnnounced() {
+  if (--announcing_ > 0) return;
+  if (hooks_.on_drain_start) hooks_.on_drain_start(report_.signal);
   drain_timer_.expires_after(shutdown_.delay);
   drain_timer_.async_wait([this](const error_code& ec) {
     if (!ec) StartDrain();
@@ -174,13 +215,28 @@ void Server::Impl::Tick() {
 }
 
 void Server::Impl::StartDrain() {
+  if (!StopNewHandshakes(acceptor_.native_handle())) {
+    state_.log.Warn(
+        "cannot stop new handshakes before closing the listener",
+        {{"error", std::error_code(errno, std::system_category()).message()}});
+  }
   error_code ec;
   acceptor_.close(ec);
-  for (auto& worker : workers_) {
-    worker->StopAccepting();
-    worker->BeginDrain();
-  }
   drain_started_ = Clock::now();
+  closing_listener_ = workers_.size();
+  for (auto& worker : workers_) {
+    worker->StopAccepting(
+        [this] { asio::post(control_, [this] { OnListenerClosed(); }); });
+  }
+}
+
+// Every descriptor of the listener is closed: new clients are refused.
+void Server::Impl::OnListenerClosed() {
+  if (--closing_listener_ > 0) return;
+  state_.log.Info("listener closed",
+                  {{"open_connections",
+                    static_cast<long long>(state_.open_connections.load())}});
+  for (auto& worker : workers_) worker->BeginDrain();
   PollDrain();
 }
 

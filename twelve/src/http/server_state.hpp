@@ -25,6 +25,8 @@ struct ServerState {
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> requests_cut{0};
   std::atomic<std::uint64_t> connections_refused{0};
+  // Idle connections closed to admit new ones at HTTP_MAX_CONNECTIONS.
+  std::atomic<std::uint64_t> connections_evicted{0};
 };
 
 }  // namespace twelve::http

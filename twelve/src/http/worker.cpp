@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -13,6 +14,7 @@
 namespace twelve::http {
 namespace asio = boost::asio;
 using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -61,6 +63,8 @@ void Worker::Adopt(int fd, bool ipv6) {
   error_code ec;
   acceptor_->non_blocking(true, ec);
 }
+
+void Worker::SetPeers(std::vector<Worker*> peers) { peers_ = std::move(peers); }
 
 void Worker::Run() {
   auto guard = asio::make_work_guard(io_);
@@ -124,18 +128,24 @@ void Worker::DoAccept() {
 void Worker::AcceptReady() {
   if (!acceptor_ || !acceptor_->is_open()) return;
   for (int i = 0; i < kMaxAcceptsPerTurn; ++i) {
-    sockaddr_storage peer{};
-    socklen_t size = sizeof peer;
-    int fd = ::accept4(acceptor_->native_handle(),
-                       reinterpret_cast<sockaddr*>(&peer), &size,
-                       SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (OnAcceptError(errno)) DoAccept();
+    if (int error = AcceptOne(); error != 0) {
+      if (OnAcceptError(error)) DoAccept();
       return;
     }
-    Admit(fd, peer);
   }
   asio::post(io_, [this] { AcceptReady(); });  // more may wait: next turn
+}
+
+// Accepts and admits one connection: 0, or accept's errno.
+int Worker::AcceptOne() {
+  sockaddr_storage peer{};
+  socklen_t size = sizeof peer;
+  int fd =
+      ::accept4(acceptor_->native_handle(), reinterpret_cast<sockaddr*>(&peer),
+                &size, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) return errno;
+  Admit(fd, peer);
+  return 0;
 }
 
 // Whether to wait for the next connection at once (false: retry later).
@@ -157,17 +167,67 @@ bool Worker::OnAcceptError(int error) {
 void Worker::Admit(int fd, const sockaddr_storage& peer) {
   std::int64_t open =
       state_.open_connections.fetch_add(1, std::memory_order_relaxed);
-  if (open >= state_.config.max_connections) {
-    state_.open_connections.fetch_sub(1, std::memory_order_relaxed);
-    RefuseBusy(fd);
-    return;
+  if (open < state_.config.max_connections) {
+    StartConnection(fd, peer);
+  } else {
+    // Counted while it looks for room, so a drain waits for it too.
+    SeekRoom(Newcomer{fd, peer});
   }
+}
+
+void Worker::StartConnection(int fd, const sockaddr_storage& peer) {
   std::make_shared<Connection>(*this, fd, peer)->Start();
 }
 
-// Over HTTP_MAX_CONNECTIONS: answer 503 in one non-blocking write and close,
-// so the client learns why instead of seeing a bare reset.
+// At HTTP_MAX_CONNECTIONS the newcomer visits every worker, this one first,
+// to find the connection idle the longest; that worker closes it and takes
+// the newcomer. A worker knows only its own connections, so asking each is
+// the exact way; it costs a loop turn per worker, and only at the limit.
+void Worker::SeekRoom(Newcomer newcomer) {
+  std::optional<Clock::time_point> oldest = idle_.Oldest(connections_);
+  if (oldest &&
+      (newcomer.oldest_at == nullptr || *oldest < newcomer.oldest_since)) {
+    newcomer.oldest_at = this;
+    newcomer.oldest_since = *oldest;
+  }
+  const std::size_t workers = std::max<std::size_t>(peers_.size(), 1);
+  if (++newcomer.visited < workers) {
+    Worker* next = peers_[(static_cast<std::size_t>(index_) + 1) % workers];
+    asio::post(next->io_, [next, newcomer] { next->SeekRoom(newcomer); });
+  } else if (newcomer.oldest_at == this) {
+    MakeRoom(newcomer);
+  } else if (Worker* holder = newcomer.oldest_at) {
+    asio::post(holder->io_, [holder, newcomer] { holder->MakeRoom(newcomer); });
+  } else {
+    RefuseBusy(newcomer.fd);  // every connection is busy with a request
+  }
+}
+
+// Closes this worker's connection idle the longest and takes its place.
+void Worker::MakeRoom(const Newcomer& newcomer) {
+  if (!idle_.EvictOldest(connections_)) {  // all busy since they were seen
+    RefuseBusy(newcomer.fd);
+    return;
+  }
+  std::uint64_t evicted =
+      state_.connections_evicted.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (DueForWarning(last_eviction_warning_)) {
+    const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(
+        Clock::now() - newcomer.oldest_since);
+    state_.log.Warn("idle connection closed",
+                    {{"reason", "HTTP_MAX_CONNECTIONS reached"},
+                     {"max_connections", state_.config.max_connections},
+                     {"idle_ms", static_cast<long long>(idle.count())},
+                     {"evicted", evicted}});
+  }
+  StartConnection(newcomer.fd, newcomer.peer);
+}
+
+// At HTTP_MAX_CONNECTIONS with every connection busy: answer 503 in one
+// non-blocking write and close, so the client learns why instead of seeing a
+// bare reset.
 void Worker::RefuseBusy(int fd) {
+  state_.open_connections.fetch_sub(1, std::memory_order_relaxed);
   state_.connections_refused.fetch_add(1, std::memory_order_relaxed);
   std::string answer = "HTTP/1.1 503 Service Unavailable\r\nDate: ";
   answer += date_.Now();
@@ -179,7 +239,7 @@ void Worker::RefuseBusy(int fd) {
   ::close(fd);
   if (DueForWarning(last_refusal_warning_)) {
     state_.log.Warn("connection refused",
-                    {{"reason", "HTTP_MAX_CONNECTIONS reached"},
+                    {{"reason", "HTTP_MAX_CONNECTIONS reached, none idle"},
                      {"max_connections", state_.config.max_connections}});
   }
 }
@@ -195,27 +255,52 @@ void Worker::ScheduleSweep() {
 
 void Worker::Sweep() {
   access_log_.SyncWallClock();
+  idle_.Forget();
   auto now = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<Connection>> expired;
   for (const auto& connection : connections_) {
     if (connection->Expired(now)) expired.push_back(connection);
   }
   for (auto& connection : expired) connection->TimeOut();
+  if (draining_) DrainIdle();
 }
 
-void Worker::StopAccepting() {
-  asio::post(io_, [this] {
+void Worker::AnnounceClose(std::function<void()> done) {
+  asio::post(io_, [this, done = std::move(done)] {
+    closing_ = true;
+    for (auto& connection : connections_) connection->AnnounceClose();
+    done();
+  });
+}
+
+// Takes every connection already queued on the listener before closing it:
+// closing would reset them, with the requests they have sent. The server
+// has stopped new handshakes first, so the queue only shrinks.
+void Worker::StopAccepting(std::function<void()> done) {
+  asio::post(io_, [this, done = std::move(done)] {
+    if (acceptor_ && acceptor_->is_open()) {
+      for (int error = 0; error == 0 || error == ECONNABORTED ||
+                          error == EINTR || error == EPROTO;) {
+        error = AcceptOne();
+      }
+    }
     error_code ec;
     if (acceptor_) acceptor_->close(ec);
     accept_retry_timer_.cancel();
+    done();
   });
 }
 
 void Worker::BeginDrain() {
   asio::post(io_, [this] {
     draining_ = true;
-    for (auto& connection : Snapshot()) connection->Drain();
+    DrainIdle();
   });
+}
+
+void Worker::DrainIdle() {
+  const Clock::time_point now = Clock::now();
+  for (auto& connection : Snapshot()) connection->Drain(now);
 }
 
 void Worker::Abort(std::atomic<int>& pending) {

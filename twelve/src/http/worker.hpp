@@ -3,8 +3,8 @@
 // shared listening socket, and the connections it accepted.
 //
 // A connection never leaves the worker that accepted it, so nothing on the
-// request path is shared between threads. Control calls (StopAccepting,
-// BeginDrain, Abort, Stop) are posted from the control thread.
+// request path is shared between threads. Control calls (AnnounceClose,
+// StopAccepting, BeginDrain, Abort, Stop) are posted from the control thread.
 
 #include <sys/socket.h>
 
@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <optional>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "http/access_log.hpp"
+#include "http/idle_connections.hpp"
 #include "http/poller.hpp"
 #include "http/response_writer.hpp"
 #include "http/server_state.hpp"
@@ -40,11 +42,20 @@ class Worker {
 
   // Adopts `fd`, a duplicate of the bound listening socket. Before Run().
   void Adopt(int fd, bool ipv6);
+  // The server's workers, this one included, in index order: where to look
+  // for an idle connection to close at HTTP_MAX_CONNECTIONS. Before Run().
+  void SetPeers(std::vector<Worker*> peers);
   // The thread body: runs the loop until Stop().
   void Run();
 
-  // Thread-safe; each runs on the worker's thread.
-  void StopAccepting();
+  // Thread-safe; each runs on the worker's thread, and `done` there when it
+  // has. The shutdown order: AnnounceClose (every answer from now on says
+  // Connection: close), StopAccepting (once the server has stopped new
+  // handshakes: takes what is queued, then closes the worker's descriptor
+  // of the listener), BeginDrain (idle connections close; see
+  // Connection::Drain).
+  void AnnounceClose(std::function<void()> done);
+  void StopAccepting(std::function<void()> done);
   void BeginDrain();
   // Closes every connection; adds the requests cut to the server's count
   // and then decrements `pending`.
@@ -56,7 +67,7 @@ class Worker {
   DateCache& date() { return date_; }
   AccessLog& access_log() { return access_log_; }
   Poller& poller() { return poller_; }
-  bool draining() const { return draining_; }
+  bool closing() const { return closing_; }
   bool InThisThread();
   char* read_buffer() { return read_buffer_.data(); }
   std::size_t read_buffer_size() const { return read_buffer_.size(); }
@@ -73,12 +84,27 @@ class Worker {
  private:
   void DoAccept();
   void AcceptReady();
+  int AcceptOne();
   bool OnAcceptError(int error);
+  // A connection accepted at HTTP_MAX_CONNECTIONS, passed from worker to
+  // worker to find the connection idle the longest.
+  struct Newcomer {
+    int fd;
+    sockaddr_storage peer;
+    std::size_t visited = 0;
+    Worker* oldest_at = nullptr;
+    std::chrono::steady_clock::time_point oldest_since{};
+  };
+
   void Admit(int fd, const sockaddr_storage& peer);
+  void StartConnection(int fd, const sockaddr_storage& peer);
+  void SeekRoom(Newcomer newcomer);
+  void MakeRoom(const Newcomer& newcomer);
   void RefuseBusy(int fd);
   std::vector<std::shared_ptr<Connection>> Snapshot() const;
   void ScheduleSweep();
   void Sweep();
+  void DrainIdle();
 
   ServerState& state_;
   const int index_;
@@ -89,6 +115,8 @@ class Worker {
   Poller poller_;  // before the connections: they leave it when destroyed
   std::list<std::shared_ptr<Connection>> connections_;
   std::vector<std::shared_ptr<Connection>> closed_this_turn_;
+  IdleConnections idle_;
+  std::vector<Worker*> peers_;
   bool release_posted_ = false;
   DateCache date_;
   AccessLog access_log_;  // after io_: it posts to it
@@ -96,8 +124,10 @@ class Worker {
   std::vector<HeaderField> header_scratch_;
   std::uint32_t request_id_prefix_;
   std::uint64_t request_id_counter_ = 0;
-  bool draining_ = false;
+  bool closing_ = false;   // answers say Connection: close
+  bool draining_ = false;  // the listener is closed: idle connections close
   std::chrono::steady_clock::time_point last_refusal_warning_{};
+  std::chrono::steady_clock::time_point last_eviction_warning_{};
   std::chrono::steady_clock::time_point last_accept_warning_{};
 };
 
