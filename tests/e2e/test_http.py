@@ -144,3 +144,21 @@ def test_version_endpoint_on_hello_too(hello):
     r = hello.get("/version")
     assert r.status == 200, r
     assert "version" in json.loads(r.body)
+
+
+def test_nothing_behind_a_connection_close_request_is_processed(welcome):
+    """RFC 9112 9.6: a request pipelined behind one that says
+    Connection: close is neither answered nor processed, even while the
+    visits before it still await the store (found by fuzz/http: it was
+    handed to its handler, counted, and never answered)."""
+    visit = build_request("GET", "/")
+    closing = build_request("GET", "/", headers=[("Connection", "close")])
+    with welcome.connect() as conn:
+        conn.send(visit + closing + visit)
+        first, second = conn.read_responses(2)
+        rest = conn.read_until_close(timeout=3)
+    assert_welcome_root(first)
+    assert_welcome_root(second)
+    assert rest == b"", rest
+    third = welcome.get("/")
+    assert b"Visitor Count: 3" in third.body, third

@@ -230,6 +230,9 @@ void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
     start += parser_->consumed();
     parser_.reset();
     ++handled;
+    // Nothing behind a request that closes the connection is processed
+    // (RFC 9112 9.6), even while earlier answers are still awaited.
+    if (!framing.keep_alive) stop_parsing_ = true;
   }
   processing_ = false;
   // A batch or pipeline limit left requests unparsed: ReadLoop() answers
