@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -223,7 +224,7 @@ void RedisConnection::OnHandshakeReply(const redisReply& reply) {
   const char* step = handshake_[handshake_next_++];
   if (reply.type == REDIS_REPLY_ERROR) {
     // Redis' own text ("WRONGPASS invalid username-password pair ..."),
-    // which never repeats the password.
+    // the password starred out (HidePassword).
     Drop(std::string(step) + " failed: " + std::string(reply.str, reply.len),
          Cause::kRejected);
     return;
@@ -355,8 +356,23 @@ bool RedisConnection::ProcessReplies(std::uint64_t epoch) {
     if (raw == nullptr) return true;
     std::unique_ptr<redisReply, void (*)(void*)> reply(
         static_cast<redisReply*>(raw), freeReplyObject);
+    HidePassword(*reply);
     OnReply(*reply);
     if (epoch != socket_epoch_) return false;
+  }
+}
+
+// A server's error text goes into Statuses and log events. Redis' own never
+// repeats the password, but a server that does not know AUTH may ("unknown
+// command 'AUTH', with args beginning with: ..."), and a hostile one can:
+// every copy of it is starred out, in place (found by fuzz/redis).
+void RedisConnection::HidePassword(redisReply& reply) const {
+  const std::string& password = settings_.password;
+  if (password.empty() || reply.type != REDIS_REPLY_ERROR) return;
+  std::string_view text(reply.str, reply.len);
+  for (std::size_t at = text.find(password); at != std::string_view::npos;
+       at = text.find(password, at + password.size())) {
+    std::fill_n(reply.str + at, password.size(), '*');
   }
 }
 

@@ -124,6 +124,7 @@ class RedisConnection final
   void OnReadable(std::uint64_t epoch, const boost::system::error_code& ec);
   bool Feed(std::uint64_t epoch, std::string_view bytes);
   bool ProcessReplies(std::uint64_t epoch);
+  void HidePassword(redisReply& reply) const;
   void OnReply(const redisReply& reply);
 
   void Arm(Clock::time_point deadline);

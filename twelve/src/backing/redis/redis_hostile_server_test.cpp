@@ -286,6 +286,28 @@ TEST_F(RedisHostileServerTest, ErrorAnswerToAuthFailsTheAttempt) {
   EXPECT_EQ(sink_.Count("\"store connection failed\""), 1);
 }
 
+// A server that does not know AUTH may echo its arguments (found by
+// fuzz/redis): the password never reaches a log event or a Status.
+TEST_F(RedisHostileServerTest, ErrorTextRepeatingThePasswordIsStarredOut) {
+  const std::string password = "secret-5b2d";
+  Open({Script()
+            .Read(RespCommand())
+            .Send("-ERR unknown command 'AUTH', with args beginning with: '" +
+                  password + "'\r\n"),
+        Handshake()
+            .Read(RespCommand())
+            .Send("-ERR " + password + " and " + password + "\r\n")
+            .Repeat()
+            .Read(RespCommand())
+            .Send(":7\r\n")},
+       password);
+  ASSERT_TRUE(WaitLogged("with args beginning with: '***********'"));
+  ASSERT_TRUE(WaitReady());
+  ExpectFailure(Add("echo"), StatusCode::kInternal,
+                "redis: ERR *********** and ***********");
+  EXPECT_EQ(sink_.All().find(password), std::string::npos) << sink_.All();
+}
+
 TEST_F(RedisHostileServerTest, SilentServerTimesOutThenAnotherCounts) {
   StoreOptions options = Options();
   options.operation_timeout = milliseconds(200);
