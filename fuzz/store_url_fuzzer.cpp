@@ -50,7 +50,7 @@ void Check(std::string_view text) {
     Require(url->original == text, "the URL keeps its text");
   } else {
     // What was expected, phrased to follow "expected" (store_url.hpp).
-    const std::string& message = url.status().message();
+    const std::string message = url.status().message();
     Require(url.status().code() == StatusCode::kInvalidArgument &&
                 !message.empty() && !message.starts_with("expected"),
             "a refused URL says what was expected, once");
