@@ -71,21 +71,36 @@ class CoalescingCounterStore final : public CounterStore {
     return batches_[loop].emplace_back(Batch{std::string(key), {}});
   }
 
+  // Sends what waits as one Add(key, k); while it is in flight, new visits
+  // wait for the reply, which sends them at once as the next batch.
   void Flush(std::size_t loop, const std::string& key) {
+    Batch& batch = BatchFor(loop, key);
+    if (batch.waiters.empty()) return;
     std::vector<ValueCallback> waiters;
-    waiters.swap(BatchFor(loop, key).waiters);
+    waiters.swap(batch.waiters);
+    batch.in_flight = true;
     auto k = static_cast<std::int64_t>(waiters.size());
-    store_->Add(
-        key, k, [waiters = std::move(waiters), k](Result<std::int64_t> sum) {
-          for (std::int64_t i = 0; i < k; ++i) {
-            const ValueCallback& done = waiters[static_cast<std::size_t>(i)];
-            if (sum.ok()) {
-              done(*sum - k + 1 + i);
-            } else {
-              done(sum.status());
-            }
-          }
-        });
+    store_->Add(key, k,
+                [this, loop, key, waiters = std::move(waiters),
+                 k](Result<std::int64_t> sum) {
+                  for (std::int64_t i = 0; i < k; ++i) {
+                    const ValueCallback& done =
+                        waiters[static_cast<std::size_t>(i)];
+                    if (sum.ok()) {
+                      done(*sum - k + 1 + i);
+                    } else {
+                      done(sum.status());
+                    }
+                  }
+                  OnReply(loop, key);
+                });
+  }
+
+  // Stores answer on the loop that asked (SQLite posts its answers back).
+  void OnReply(std::size_t loop, const std::string& key) {
+    Batch& batch = BatchFor(loop, key);
+    batch.in_flight = false;
+    if (!batch.waiters.empty()) Flush(loop, key);
   }
 
   std::unique_ptr<CounterStore> store_;

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <set>
@@ -43,6 +44,49 @@ class CountingStore final : public CounterStore {
   std::unique_ptr<CounterStore> inner_;
   int* adds_;
   bool fail_;
+};
+
+// Holds every Add until the test answers it, and counts how many are in
+// flight at once: a store round trip the test controls.
+class HeldStore final : public CounterStore {
+ public:
+  void Add(std::string_view, std::int64_t delta, ValueCallback done) override {
+    held_.push_back({delta, std::move(done)});
+    max_in_flight_ = std::max(max_in_flight_, held_.size());
+  }
+  void Get(std::string_view, ValueCallback done) override { done(total_); }
+  void Set(std::string_view, std::int64_t, StatusCallback done) override {
+    done(Status::Ok());
+  }
+  void Migrate(const std::vector<Migration>&, StatusCallback done) override {
+    done(Status::Ok());
+  }
+  bool Ready() const override { return true; }
+  void Close() override {}
+  std::string_view kind() const override { return "held"; }
+
+  // Answers the oldest Add held.
+  void AnswerOldest() {
+    Held call = std::move(held_.front());
+    held_.erase(held_.begin());
+    total_ += call.delta;
+    call.done(total_);
+  }
+  std::vector<std::int64_t> HeldDeltas() const {
+    std::vector<std::int64_t> deltas;
+    for (const Held& call : held_) deltas.push_back(call.delta);
+    return deltas;
+  }
+  std::size_t max_in_flight() const { return max_in_flight_; }
+
+ private:
+  struct Held {
+    std::int64_t delta;
+    ValueCallback done;
+  };
+  std::vector<Held> held_;
+  std::size_t max_in_flight_ = 0;
+  std::int64_t total_ = 0;
 };
 
 struct Outcome {
@@ -109,6 +153,52 @@ TEST(CoalescingCounterStore, FailureFailsEveryCallerOfTheBatch) {
   EXPECT_TRUE(outcome.values.empty());
   ASSERT_EQ(outcome.failures.size(), 3u);
   EXPECT_EQ(outcome.failures[0].code(), StatusCode::kAmbiguous);
+}
+
+// Group commit: while a batch is in flight, every visit waits for its
+// reply and goes out in the next batch, which leaves at once.
+TEST(CoalescingCounterStore, VisitsDuringARoundTripGoInTheNextBatch) {
+  boost::asio::io_context io;
+  EventLoops loops({&io});
+  auto held = std::make_unique<HeldStore>();
+  HeldStore& store_double = *held;
+  auto store = NewCoalescingCounterStore(std::move(held), loops);
+  std::vector<std::int64_t> values;
+  auto visit = [&](int times) {
+    boost::asio::post(io, [&, times] {
+      for (int i = 0; i < times; ++i) {
+        store->Add("visitorCount", 1,
+                   [&](Result<std::int64_t> v) { values.push_back(*v); });
+      }
+    });
+    io.run();
+    io.restart();
+  };
+
+  visit(3);
+  EXPECT_EQ(store_double.HeldDeltas(), (std::vector<std::int64_t>{3}));
+  visit(5);  // the first batch is still in flight: these wait
+  visit(2);
+  EXPECT_EQ(store_double.HeldDeltas(), (std::vector<std::int64_t>{3}));
+
+  store_double.AnswerOldest();  // the reply sends the waiting 7 at once
+  EXPECT_EQ(store_double.HeldDeltas(), (std::vector<std::int64_t>{7}));
+  store_double.AnswerOldest();
+  EXPECT_TRUE(store_double.HeldDeltas().empty());
+
+  EXPECT_EQ(store_double.max_in_flight(), 1u);
+  EXPECT_EQ(values, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+}
+
+TEST(CoalescingCounterStore, AFailedBatchStillSendsTheNextOne) {
+  boost::asio::io_context io;
+  EventLoops loops({&io});
+  int adds = 0;
+  auto store = NewCoalescingCounterStore(
+      std::make_unique<CountingStore>(&adds, /*fail=*/true), loops);
+  EXPECT_EQ(VisitInOneTurn(*store, io, 2).failures.size(), 2u);
+  EXPECT_EQ(VisitInOneTurn(*store, io, 4).failures.size(), 4u);
+  EXPECT_EQ(adds, 2);
 }
 
 TEST(CoalescingCounterStore, OtherDeltasPassThrough) {
