@@ -1,9 +1,9 @@
 // Fuzz target (e): settings values of every type, and the whole environment
 // table: the kit's settings (twelve/config.hpp) and welcome's (REDIS_URL,
 // DATABASE_URL, STORE_*), parsed from a fuzzed environment through
-// Environment's map constructor, the seam that keeps the real environ out
-// of it. The input is an environment block as in /proc/<pid>/environ:
-// NAME=VALUE records separated by NUL bytes.
+// Environment's map constructor, the seam that keeps the process's own
+// environment out of it. The input is laid out as a process's environment
+// block: NAME=VALUE records separated by NUL bytes.
 //
 // Every value also goes through each value parser directly
 // (setting_values.hpp), whose formatted results must read back the same.
