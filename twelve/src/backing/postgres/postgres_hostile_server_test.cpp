@@ -134,6 +134,18 @@ Script ScramStarted() {
       .Read(PgMessagesThrough('p'));
 }
 
+// Logged in; the first query's answer comes behind `bytes` of `message`
+// repeated, then every query is answered 7 on the same connection.
+Script FloodedThenWellBehaved(const std::string& message, std::uint64_t bytes) {
+  return LoggedIn()
+      .Read(PgMessagesThrough('S'))
+      .Stream(message, bytes)
+      .Send(Answer("5"))
+      .Repeat()
+      .Read(PgMessagesThrough('S'))
+      .Send(Answer("7"));
+}
+
 class PostgresHostileServerTest : public ::testing::Test {
  protected:
   void TearDown() override {
@@ -539,13 +551,7 @@ TEST_F(PostgresHostileServerTest, InventedParametersWithoutEndAreRefused) {
 TEST_F(PostgresHostileServerTest, ParameterStatusFloodIsReadAndForgotten) {
   const std::string parameter = Parameter("application_name", "flood");
   const std::uint64_t payload = parameter.size() * 200'000;
-  Open({LoggedIn()
-            .Read(PgMessagesThrough('S'))
-            .Stream(parameter, payload)
-            .Send(Answer("5"))
-            .Repeat()
-            .Read(PgMessagesThrough('S'))
-            .Send(Answer("7"))});
+  Open({FloodedThenWellBehaved(parameter, payload)});
   ASSERT_TRUE(WaitReady());
   const PeakMemory memory;
   const Result<std::int64_t> flooded = Add();
@@ -559,13 +565,7 @@ TEST_F(PostgresHostileServerTest, ParameterStatusFloodIsReadAndForgotten) {
 TEST_F(PostgresHostileServerTest, NoticeFloodIsLoggedOnlyAtFirst) {
   const std::string notice = Notice("the server has something to say");
   const std::uint64_t payload = notice.size() * 200'000;
-  Open({LoggedIn()
-            .Read(PgMessagesThrough('S'))
-            .Stream(notice, payload)
-            .Send(Answer("5"))
-            .Repeat()
-            .Read(PgMessagesThrough('S'))
-            .Send(Answer("7"))});
+  Open({FloodedThenWellBehaved(notice, payload)});
   ASSERT_TRUE(WaitReady());
   const PeakMemory memory;
   const Result<std::int64_t> flooded = Add();
