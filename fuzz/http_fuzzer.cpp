@@ -42,8 +42,8 @@
 #include "http/connection.hpp"
 #include "http/server_state.hpp"
 #include "http/worker.hpp"
-#include "twelve/log.hpp"
-#include "twelve/router.hpp"
+#include "twelve/http/router.hpp"
+#include "twelve/log/logger.hpp"
 
 namespace twelve::fuzz {
 namespace {

@@ -31,11 +31,11 @@
 #include <string>
 #include <string_view>
 
-#include "event_loops.hpp"
 #include "fuzz/fuzz_support.hpp"
-#include "twelve/counter_store.hpp"
-#include "twelve/log.hpp"
-#include "twelve/store_url.hpp"
+#include "process/event_loops.hpp"
+#include "twelve/backing/counter_store.hpp"
+#include "twelve/backing/store_url.hpp"
+#include "twelve/log/logger.hpp"
 
 namespace twelve::fuzz {
 namespace {

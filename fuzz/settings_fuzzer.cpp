@@ -1,5 +1,5 @@
 // Fuzz target (e): settings values of every type, and the whole environment
-// table: the kit's settings (twelve/config.hpp) and welcome's (REDIS_URL,
+// table: the kit's settings (twelve/config/kit_config.hpp) and welcome's (REDIS_URL,
 // DATABASE_URL, STORE_*), parsed from a fuzzed environment through
 // Environment's map constructor, the seam that keeps the process's own
 // environment out of it. The input is laid out as a process's environment
@@ -22,13 +22,13 @@
 #include <string_view>
 #include <variant>
 
-#include "config_report.hpp"
+#include "config/config_report.hpp"
+#include "config/setting_values.hpp"
 #include "fuzz/fuzz_support.hpp"
 #include "fuzz/other_password.hpp"
-#include "setting_values.hpp"
 #include "settings.hpp"  // welcome's
-#include "twelve/config.hpp"
-#include "twelve/settings.hpp"
+#include "twelve/config/kit_config.hpp"
+#include "twelve/config/settings.hpp"
 
 namespace twelve::fuzz {
 namespace {

@@ -1,4 +1,4 @@
-// Fuzz target (d): store URLs (twelve/store_url.hpp), and through them the
+// Fuzz target (d): store URLs (twelve/backing/store_url.hpp), and through them the
 // PostgreSQL driver's reading of its parameters (postgres_settings.hpp) and
 // MaskUrlPassword(). The input is the URL text.
 //
@@ -15,8 +15,8 @@
 #include "backing/postgres/postgres_settings.hpp"
 #include "fuzz/fuzz_support.hpp"
 #include "fuzz/other_password.hpp"
-#include "twelve/settings.hpp"
-#include "twelve/store_url.hpp"
+#include "twelve/backing/store_url.hpp"
+#include "twelve/config/settings.hpp"
 
 namespace twelve::fuzz {
 namespace {

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "settings.hpp"  // welcome/settings.hpp
-#include "twelve/config.hpp"
-#include "twelve/settings.hpp"
+#include "twelve/config/kit_config.hpp"
+#include "twelve/config/settings.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // welcome: the system of KodeKloud's "12 Factor App" course on the twelve
 // kit — a visitor counter kept in an attached backing service.
-#include <twelve/app.hpp>
+#include <twelve/process/app.hpp>
 
 #include "service.hpp"
 #include "settings.hpp"

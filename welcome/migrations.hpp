@@ -2,7 +2,7 @@
 // The schema migrations in welcome/migrations/, compiled into the binary so
 // that the artifact carries its schema (factor V).
 
-#include <twelve/counter_store.hpp>
+#include <twelve/backing/counter_store.hpp>
 #include <vector>
 
 namespace welcome {

@@ -1,7 +1,7 @@
 #pragma once
 // welcome's HTTP routes: thin adapters from requests to Visits.
 
-#include <twelve/router.hpp>
+#include <twelve/http/router.hpp>
 
 #include "visits.hpp"
 

@@ -4,8 +4,8 @@
 // stopped after the server has drained.
 
 #include <memory>
-#include <twelve/app.hpp>
-#include <twelve/counter_store.hpp>
+#include <twelve/backing/counter_store.hpp>
+#include <twelve/process/app.hpp>
 
 #include "visits.hpp"
 

@@ -2,9 +2,9 @@
 // welcome's own settings, added to the kit's table (factor III), and the
 // choice of backing store they make (factor IV).
 
-#include <twelve/counter_store.hpp>
-#include <twelve/settings.hpp>
-#include <twelve/store_url.hpp>
+#include <twelve/backing/counter_store.hpp>
+#include <twelve/backing/store_url.hpp>
+#include <twelve/config/settings.hpp>
 
 namespace welcome {
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <twelve/config.hpp>
+#include <twelve/config/kit_config.hpp>
 
 namespace welcome {
 namespace {

@@ -1,6 +1,6 @@
 #include "tasks.hpp"
 
-#include <twelve/task_loop.hpp>
+#include <twelve/process/task_loop.hpp>
 
 #include "migrations.hpp"
 #include "settings.hpp"

@@ -9,7 +9,7 @@
 // Exit codes: 0 done, 69 the store cannot be reached, 78 bad config,
 // 1 the store refused (e.g. no schema: run migrate).
 
-#include <twelve/app.hpp>
+#include <twelve/process/app.hpp>
 
 namespace welcome {
 

@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <twelve/counter_store.hpp>
+#include <twelve/backing/counter_store.hpp>
 
 namespace welcome {
 

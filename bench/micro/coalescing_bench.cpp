@@ -5,8 +5,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
-#include "event_loops.hpp"
-#include "twelve/counter_store.hpp"
+#include "process/event_loops.hpp"
+#include "twelve/backing/counter_store.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "http/access_log.hpp"
-#include "twelve/log.hpp"
+#include "twelve/log/logger.hpp"
 
 namespace twelve {
 namespace {

@@ -1,7 +1,7 @@
 // Route lookup for welcome's routes: the app's, and the kit's health ones.
 #include <benchmark/benchmark.h>
 
-#include "twelve/router.hpp"
+#include "twelve/http/router.hpp"
 
 namespace {
 

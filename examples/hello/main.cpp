@@ -1,6 +1,6 @@
 // The seed's first app, as a user of the kit writes it: the Flask original's
 // `@app.route("/")` returning "Welcome to KODEKLOUD!".
-#include <twelve/app.hpp>
+#include <twelve/process/app.hpp>
 
 int main(int argc, char** argv) {
   twelve::App app("hello");

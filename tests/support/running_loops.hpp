@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "event_loops.hpp"
+#include "process/event_loops.hpp"
 
 namespace twelve::test_support {
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "event_loops.hpp"
-#include "twelve/counter_store.hpp"
+#include "process/event_loops.hpp"
+#include "twelve/backing/counter_store.hpp"
 
 namespace twelve {
 namespace {

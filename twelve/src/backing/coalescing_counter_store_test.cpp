@@ -6,8 +6,8 @@
 #include <set>
 #include <vector>
 
-#include "event_loops.hpp"
-#include "twelve/counter_store.hpp"
+#include "process/event_loops.hpp"
+#include "twelve/backing/counter_store.hpp"
 
 namespace twelve {
 namespace {

@@ -1,7 +1,7 @@
 #include "backing/postgres/postgres_counter_store.hpp"
 #include "backing/redis/redis_counter_store.hpp"
 #include "backing/sqlite/sqlite_counter_store.hpp"
-#include "twelve/counter_store.hpp"
+#include "twelve/backing/counter_store.hpp"
 
 namespace twelve {
 

@@ -4,7 +4,7 @@
 #include <array>
 #include <boost/asio/post.hpp>
 
-#include "log_encoding.hpp"
+#include "log/log_encoding.hpp"
 
 namespace twelve::http {
 namespace {

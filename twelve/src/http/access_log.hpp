@@ -32,7 +32,7 @@
 #include <string_view>
 #include <vector>
 
-#include "twelve/log.hpp"
+#include "twelve/log/logger.hpp"
 
 namespace twelve::http {
 

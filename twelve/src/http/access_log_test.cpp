@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "tests/support/capturing_sink.hpp"
-#include "twelve/log.hpp"
+#include "twelve/log/logger.hpp"
 
 namespace twelve::http {
 namespace {

@@ -31,8 +31,8 @@
 #include "http/request_parser.hpp"
 #include "http/response_writer.hpp"
 #include "http/worker.hpp"
-#include "twelve/http.hpp"
-#include "twelve/router.hpp"
+#include "twelve/http/message.hpp"
+#include "twelve/http/router.hpp"
 
 namespace twelve::http {
 

@@ -22,7 +22,7 @@
 
 #include "http/chunked_body_decoder.hpp"
 #include "http/framing.hpp"
-#include "twelve/http.hpp"
+#include "twelve/http/message.hpp"
 
 namespace twelve::http {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "twelve/http.hpp"
+#include "twelve/http/message.hpp"
 
 namespace twelve::http {
 

@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "event_loops.hpp"
+#include "process/event_loops.hpp"
 #include "http/server_state.hpp"
 #include "http/worker.hpp"
 

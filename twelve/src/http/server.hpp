@@ -9,9 +9,9 @@
 #include <memory>
 #include <string>
 
-#include "twelve/config.hpp"
-#include "twelve/log.hpp"
-#include "twelve/router.hpp"
+#include "twelve/config/kit_config.hpp"
+#include "twelve/log/logger.hpp"
+#include "twelve/http/router.hpp"
 #include "twelve/status.hpp"
 
 namespace twelve {

@@ -5,9 +5,9 @@
 #include <atomic>
 #include <cstdint>
 
-#include "twelve/config.hpp"
-#include "twelve/log.hpp"
-#include "twelve/router.hpp"
+#include "twelve/config/kit_config.hpp"
+#include "twelve/log/logger.hpp"
+#include "twelve/http/router.hpp"
 
 namespace twelve::http {
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "twelve/counter_store.hpp"
+#include "twelve/backing/counter_store.hpp"
 
 namespace twelve {
 namespace {

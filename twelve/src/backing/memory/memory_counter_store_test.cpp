@@ -4,7 +4,7 @@
 #include <limits>
 #include <optional>
 
-#include "twelve/counter_store.hpp"
+#include "twelve/backing/counter_store.hpp"
 
 namespace twelve {
 namespace {

@@ -45,9 +45,9 @@
 #include "backing/postgres/postgres_settings.hpp"
 #include "backing/postgres/postgres_tls.hpp"
 #include "backing/postgres/postgres_transport.hpp"
-#include "twelve/log.hpp"
+#include "twelve/log/logger.hpp"
 #include "twelve/status.hpp"
-#include "twelve/store_url.hpp"
+#include "twelve/backing/store_url.hpp"
 
 namespace twelve::backing {
 

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "backing/postgres/postgres_connection.hpp"
-#include "event_loops.hpp"
+#include "process/event_loops.hpp"
 
 namespace twelve::backing {
 namespace asio = boost::asio;

@@ -19,7 +19,7 @@
 
 #include <memory>
 
-#include "twelve/counter_store.hpp"
+#include "twelve/backing/counter_store.hpp"
 
 namespace twelve::backing {
 

@@ -24,13 +24,13 @@
 #include <vector>
 
 #include "backing/postgres/postgres_store_test_fixture.hpp"
-#include "event_loops.hpp"
+#include "process/event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/running_loops.hpp"
-#include "twelve/log.hpp"
-#include "twelve/store_url.hpp"
+#include "twelve/log/logger.hpp"
+#include "twelve/backing/store_url.hpp"
 
 namespace twelve::backing {
 namespace {

@@ -28,7 +28,7 @@
 
 #include "backing/postgres/postgres_tls.hpp"
 #include "twelve/status.hpp"
-#include "twelve/store_url.hpp"
+#include "twelve/backing/store_url.hpp"
 
 namespace twelve::backing {
 

@@ -44,7 +44,7 @@
 
 #include "backing/backoff.hpp"
 #include "backing/redis/redis_reply_bounds.hpp"
-#include "twelve/log.hpp"
+#include "twelve/log/logger.hpp"
 #include "twelve/status.hpp"
 
 struct redisReader;

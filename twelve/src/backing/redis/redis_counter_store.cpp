@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "backing/redis/redis_connection.hpp"
-#include "event_loops.hpp"
+#include "process/event_loops.hpp"
 
 namespace twelve::backing {
 namespace {

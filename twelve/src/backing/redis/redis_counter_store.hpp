@@ -6,9 +6,9 @@
 
 #include <memory>
 
-#include "twelve/counter_store.hpp"
-#include "twelve/log.hpp"
-#include "twelve/store_url.hpp"
+#include "twelve/backing/counter_store.hpp"
+#include "twelve/log/logger.hpp"
+#include "twelve/backing/store_url.hpp"
 
 namespace twelve {
 class EventLoops;

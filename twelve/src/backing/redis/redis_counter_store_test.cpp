@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "event_loops.hpp"
+#include "process/event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/running_loops.hpp"

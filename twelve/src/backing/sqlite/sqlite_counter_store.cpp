@@ -19,7 +19,7 @@
 #include "backing/backoff.hpp"
 #include "backing/sqlite/sqlite_connection.hpp"
 #include "backing/sqlite/sqlite_migrator.hpp"
-#include "event_loops.hpp"
+#include "process/event_loops.hpp"
 
 namespace twelve::backing {
 namespace {

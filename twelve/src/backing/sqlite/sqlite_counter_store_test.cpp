@@ -21,12 +21,12 @@
 #include <thread>
 #include <vector>
 
-#include "event_loops.hpp"
+#include "process/event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/running_loops.hpp"
-#include "twelve/counter_store.hpp"
-#include "twelve/log.hpp"
-#include "twelve/store_url.hpp"
+#include "twelve/backing/counter_store.hpp"
+#include "twelve/log/logger.hpp"
+#include "twelve/backing/store_url.hpp"
 
 namespace twelve::backing {
 namespace {

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "backing/sqlite/sqlite_connection.hpp"
-#include "twelve/counter_store.hpp"
-#include "twelve/log.hpp"
+#include "twelve/backing/counter_store.hpp"
+#include "twelve/log/logger.hpp"
 #include "twelve/status.hpp"
 
 namespace twelve::backing {

@@ -1,0 +1,174 @@
+#include "process/serve_command.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <vector>
+
+#include "config/config_report.hpp"
+#include "process/health.hpp"
+#include "http/server.hpp"
+#include "twelve/build_info.hpp"
+
+namespace twelve {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+long long MillisecondsSince(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
+                                                               start)
+      .count();
+}
+
+class ServeContextImpl final : public ServeContext {
+ public:
+  ServeContextImpl(const Settings& settings, const KitConfig& config,
+                   const Logger& log, Router& router, EventLoops& loops,
+                   Health& health)
+      : settings_(settings),
+        config_(config),
+        log_(log),
+        router_(router),
+        loops_(loops),
+        health_(health) {}
+
+  const Settings& settings() const override { return settings_; }
+  const KitConfig& config() const override { return config_; }
+  const Logger& log() const override { return log_; }
+  Router& router() override { return router_; }
+  EventLoops& loops() override { return loops_; }
+  void AddReadinessCheck(std::string name,
+                         std::function<bool()> ready) override {
+    health_.AddCheck(std::move(name), std::move(ready));
+  }
+  void OnShutdown(std::function<void()> stop) override {
+    shutdown_hooks_.push_back(std::move(stop));
+  }
+
+  // Stops what the app started, newest first.
+  void RunShutdownHooks() {
+    for (auto hook = shutdown_hooks_.rbegin(); hook != shutdown_hooks_.rend();
+         ++hook) {
+      (*hook)();
+    }
+    shutdown_hooks_.clear();
+  }
+
+ private:
+  const Settings& settings_;
+  const KitConfig& config_;
+  const Logger& log_;
+  Router& router_;
+  EventLoops& loops_;
+  Health& health_;
+  std::vector<std::function<void()>> shutdown_hooks_;
+};
+
+// Logs "ready" and "not ready" on each change of readiness.
+class ReadinessWatch {
+ public:
+  ReadinessWatch(const Health& health, const Logger& log,
+                 Clock::time_point started)
+      : health_(health), log_(log), started_(started) {}
+
+  void Check() {
+    bool ready = health_.Ready();
+    if (ready == ready_) return;
+    ready_ = ready;
+    if (ready) {
+      log_.Info("ready", {{"startup_ms", MillisecondsSince(started_)}});
+    } else if (health_.phase() == Health::Phase::kServing) {
+      log_.Warn("not ready", {{"readiness", health_.ReadinessJson()}});
+    }
+  }
+
+ private:
+  const Health& health_;
+  const Logger& log_;
+  Clock::time_point started_;
+  bool ready_ = false;
+};
+
+void LogStopped(const Logger& log, const http::ShutdownReport& report) {
+  LogLevel level = report.requests_cut == 0 && report.connections_cut == 0
+                       ? LogLevel::kInfo
+                       : LogLevel::kError;
+  log.Log(level, "stopped",
+          {{"signal", report.signal},
+           {"requests_served", report.requests_served},
+           {"requests_cut", report.requests_cut},
+           {"connections_cut", static_cast<long long>(report.connections_cut)},
+           {"drain_ms", static_cast<long long>(report.drain_time.count())}});
+}
+
+}  // namespace
+
+int RunServe(const ServeOptions& options) {
+  const Clock::time_point started = Clock::now();
+  // A client that disconnects must not kill the process; write errors are
+  // handled where they happen.
+  std::signal(SIGPIPE, SIG_IGN);
+  StdoutSink sink;
+  const std::optional<LoadedConfig> loaded =
+      LoadConfigOrReport(*options.table, sink);
+  if (!loaded) return kExitConfig;
+  const Settings& settings = loaded->settings;
+  const KitConfig& config = loaded->kit;
+  Logger log(sink, config.log.level, config.log.format);
+  LogStarting(log, options.app_name, settings);
+
+  Health health;
+  health.AddRoutes(*options.router, options.app_name, config.release_id);
+  http::Server server(config.server, *options.router, log,
+                      config.log.access_log);
+  ServeContextImpl context(settings, config, log, *options.router,
+                           server.loops(), health);
+  // What setup started (a store's threads and connections) must stop before
+  // the server's loops are destroyed, on every way out.
+  auto fail = [&](std::string_view what, const Status& status) {
+    log.Error(what, {{"error", status.message()}});
+    context.RunShutdownHooks();
+    sink.Flush();
+    return status.code() == StatusCode::kInvalidArgument ? kExitConfig
+                                                         : kExitFailure;
+  };
+  if (*options.setup) {
+    Status status = (*options.setup)(context);
+    if (!status.ok()) return fail("setup failed", status);
+  }
+  Status listening = server.Listen();
+  if (!listening.ok()) return fail("cannot listen", listening);
+  log.Info("listening", {{"address", config.server.bind},
+                         {"port", static_cast<unsigned>(server.port())},
+                         {"threads", config.server.threads}});
+  health.SetPhase(Health::Phase::kServing);
+
+  ReadinessWatch readiness(health, log, started);
+  http::ServeHooks hooks;
+  hooks.on_tick = [&] { readiness.Check(); };
+  hooks.on_drain_start = [&](const std::string& signal) {
+    health.SetPhase(Health::Phase::kDraining);
+    log.Info(
+        "draining",
+        {{"signal", signal},
+         {"delay_ms", static_cast<long long>(config.shutdown.delay.count())},
+         {"timeout_ms",
+          static_cast<long long>(config.shutdown.timeout.count())}});
+  };
+  hooks.on_second_signal = [&](const std::string& signal) {
+    log.Error("second signal: exiting now", {{"signal", signal}});
+    sink.Flush();
+    std::_Exit(kExitFailure);
+  };
+  http::ShutdownReport report = server.Serve(config.shutdown, hooks);
+  context.RunShutdownHooks();
+  LogStopped(log, report);
+  sink.Flush();
+  return report.requests_cut == 0 && report.connections_cut == 0 ? kExitOk
+                                                                 : kExitFailure;
+}
+
+}  // namespace twelve

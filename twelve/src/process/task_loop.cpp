@@ -1,0 +1,72 @@
+#include "twelve/process/task_loop.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <optional>
+
+#include "process/event_loops.hpp"
+
+namespace twelve {
+namespace asio = boost::asio;
+
+class TaskLoop::Impl {
+ public:
+  Impl() : loops_({&io_}) {}
+
+  // Runs the loop until `done()` or the deadline. The state the callback
+  // writes is shared, so a late answer after a timeout is harmless.
+  template <typename T>
+  std::optional<T> RunUntil(
+      const std::function<void(std::function<void(T)>)>& start,
+      std::chrono::milliseconds timeout) {
+    auto answer = std::make_shared<std::optional<T>>();
+    asio::post(io_, [start, answer] {
+      start([answer](T value) { *answer = std::move(value); });
+    });
+    io_.restart();
+    // The answer may come from another thread (SQLite's) as a post: keep the
+    // loop waiting for it even when it has nothing else to do.
+    auto guard = asio::make_work_guard(io_);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!answer->has_value()) {
+      auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) break;
+      io_.run_one_for(left);
+    }
+    return *answer;
+  }
+
+  asio::io_context io_{1};
+  EventLoops loops_;
+};
+
+TaskLoop::TaskLoop() : impl_(std::make_unique<Impl>()) {}
+TaskLoop::~TaskLoop() = default;
+
+EventLoops& TaskLoop::loops() { return impl_->loops_; }
+
+Result<std::int64_t> TaskLoop::RunForValue(
+    const std::function<void(CounterStore::ValueCallback)>& start,
+    std::chrono::milliseconds timeout) {
+  std::function<void(std::function<void(Result<std::int64_t>)>)> adapted =
+      [&start](std::function<void(Result<std::int64_t>)> done) {
+        start(std::move(done));
+      };
+  std::optional<Result<std::int64_t>> answer =
+      impl_->RunUntil<Result<std::int64_t>>(adapted, timeout);
+  if (!answer) return Status::Timeout("no answer from the store in time");
+  return *answer;
+}
+
+Status TaskLoop::RunForStatus(
+    const std::function<void(CounterStore::StatusCallback)>& start,
+    std::chrono::milliseconds timeout) {
+  std::function<void(std::function<void(Status)>)> adapted =
+      [&start](std::function<void(Status)> done) { start(std::move(done)); };
+  std::optional<Status> answer = impl_->RunUntil<Status>(adapted, timeout);
+  if (!answer) return Status::Timeout("no answer from the store in time");
+  return *answer;
+}
+
+}  // namespace twelve
