@@ -296,7 +296,7 @@ void Connection::Dispatch(const Request& request,
     CallHandler(match, request, current.id);
   }
   current_ = nullptr;
-  if (!current.answered) pending_.push_back(MakeSlot(current));
+  if (!current.answered) PushSlot(current);
 }
 
 // A synchronous handler answers by returning (no Responder, no shared
@@ -328,14 +328,17 @@ void Connection::LogHandlerFailure(const Request& request,
                                       {"request_id", request.request_id}});
 }
 
-Connection::Slot Connection::MakeSlot(const InFlight& current) const {
-  Slot slot;
+// The strings are assigned into a reused slot: no allocation once the
+// connection's queue has held as many.
+Connection::Slot& Connection::PushSlot(const InFlight& current) {
+  Slot& slot = pending_.PushBack();
   slot.id = current.id;
   slot.framing = current.framing;
   slot.began = current.began;
   slot.method = current.request->method;
   slot.path = current.request->path;
   slot.request_id = current.request->request_id;
+  slot.done = false;
   return slot;
 }
 
@@ -351,14 +354,13 @@ void Connection::Reject(int status, std::string_view reason, int version) {
   if (pending_.empty()) {
     Emit(id, answer, framing, AccessInfo{"-", "-", "-", request_began_});
   } else {
-    Slot slot;
+    Slot& slot = pending_.PushBack();
     slot.id = id;
     slot.framing = framing;
     slot.began = request_began_;
     slot.method = slot.path = slot.request_id = "-";
     slot.done = true;
     slot.response = std::move(answer);
-    pending_.push_back(std::move(slot));
   }
   stop_parsing_ = true;
 }
@@ -380,10 +382,9 @@ void Connection::Complete(std::uint64_t id, Response response) {
            AccessInfo{request.method, request.path, request.request_id,
                       current_->began});
     } else {
-      Slot slot = MakeSlot(*current_);
+      Slot& slot = PushSlot(*current_);
       slot.done = true;
       slot.response = std::move(response);
-      pending_.push_back(std::move(slot));
     }
     return;
   }
@@ -418,7 +419,7 @@ void Connection::EmitReadySlots() {
     Slot& slot = pending_.front();
     Emit(slot.id, slot.response, slot.framing,
          AccessInfo{slot.method, slot.path, slot.request_id, slot.began});
-    pending_.pop_front();
+    pending_.PopFront();
   }
 }
 
@@ -513,7 +514,7 @@ void Connection::Close() {
   ::close(fd_);
   worker_.Unregister(registration_);
   state_.open_connections.fetch_sub(1, std::memory_order_relaxed);
-  pending_.clear();
+  pending_.Clear();
   parser_.reset();
   std::string().swap(partial_);
 }
