@@ -391,8 +391,17 @@ void Connection::Complete(std::uint64_t id, Response response) {
   if (pending_.empty() || id < pending_.front().id) return;  // answered
   std::size_t index = id - pending_.front().id;
   if (index >= pending_.size() || pending_[index].done) return;
-  pending_[index].done = true;
-  pending_[index].response = std::move(response);
+  if (index == 0) {
+    // The answer awaited first, as a store's in-order replies are: sent
+    // from here, without a stop in the slot.
+    Slot& slot = pending_.front();
+    Emit(slot.id, response, slot.framing,
+         AccessInfo{slot.method, slot.path, slot.request_id, slot.began});
+    pending_.PopFront();
+  } else {
+    pending_[index].done = true;
+    pending_[index].response = std::move(response);
+  }
   EmitReadySlots();
   if (processing_) return;  // Consume() sends what it answered
   if (pending_.empty()) {
