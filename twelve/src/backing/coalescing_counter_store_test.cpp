@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <memory>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "process/event_loops.hpp"
@@ -62,7 +64,7 @@ class HeldStore final : public CounterStore {
     done(Status::Ok());
   }
   bool Ready() const override { return true; }
-  void Close() override {}
+  void Close() override { held_.clear(); }  // drops, as stores do
   std::string_view kind() const override { return "held"; }
 
   // Answers the oldest Add held.
@@ -188,6 +190,58 @@ TEST(CoalescingCounterStore, VisitsDuringARoundTripGoInTheNextBatch) {
 
   EXPECT_EQ(store_double.max_in_flight(), 1u);
   EXPECT_EQ(values, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+}
+
+// A waiter that visits other keys while its batch's reply is delivered
+// makes new batches (the per-loop list grows and moves): the waiters still
+// being answered must not move with it.
+TEST(CoalescingCounterStore, AWaiterMayVisitOtherKeysDuringTheReply) {
+  boost::asio::io_context io;
+  EventLoops loops({&io});
+  auto held = std::make_unique<HeldStore>();
+  HeldStore& store_double = *held;
+  auto store = NewCoalescingCounterStore(std::move(held), loops);
+  std::vector<std::int64_t> firsts;
+  int others = 0;
+  boost::asio::post(io, [&] {
+    for (int i = 0; i < 3; ++i) {
+      store->Add("visitorCount", 1, [&](Result<std::int64_t> v) {
+        firsts.push_back(*v);
+        for (int key = 0; key < 8; ++key) {
+          store->Add("other" + std::to_string(key), 1,
+                     [&](Result<std::int64_t> w) { others += w.ok(); });
+        }
+      });
+    }
+  });
+  io.run();
+  io.restart();
+  // On the loop, as stores answer: the three run and visit 8 keys each.
+  boost::asio::post(io, [&] { store_double.AnswerOldest(); });
+  io.run();
+  io.restart();
+  EXPECT_EQ(store_double.HeldDeltas(), std::vector<std::int64_t>(8, 3));
+  while (!store_double.HeldDeltas().empty()) store_double.AnswerOldest();
+  EXPECT_EQ(firsts, (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(others, 24);
+}
+
+// Closing drops the callbacks the store still holds; the visits of the
+// batch in flight are dropped with them, not kept by the coalescing layer.
+TEST(CoalescingCounterStore, CloseDropsTheWaitersOfTheBatchInFlight) {
+  boost::asio::io_context io;
+  EventLoops loops({&io});
+  auto store = NewCoalescingCounterStore(std::make_unique<HeldStore>(), loops);
+  auto token = std::make_shared<int>(0);
+  std::weak_ptr<int> watch = token;
+  boost::asio::post(io, [&, token] {
+    store->Add("visitorCount", 1, [token](Result<std::int64_t>) {});
+  });
+  io.run();
+  token.reset();
+  EXPECT_FALSE(watch.expired());  // held by the batch in flight
+  store->Close();
+  EXPECT_TRUE(watch.expired());
 }
 
 TEST(CoalescingCounterStore, AFailedBatchStillSendsTheNextOne) {

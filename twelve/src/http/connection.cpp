@@ -302,7 +302,7 @@ void Connection::Dispatch(Request& request, const ResponseFraming& framing) {
     CallHandler(match, request, current.id);
   }
   current_ = nullptr;
-  if (!current.answered) pending_.push_back(MakeSlot(current));
+  if (!current.answered) PushSlot(current);
 }
 
 // A synchronous handler answers by returning (no Responder, no shared
@@ -334,14 +334,17 @@ void Connection::LogHandlerFailure(const Request& request,
                                       {"request_id", request.request_id}});
 }
 
-Connection::Slot Connection::MakeSlot(const InFlight& current) const {
-  Slot slot;
+// The strings are assigned into a reused slot: no allocation once the
+// connection's queue has held as many.
+Connection::Slot& Connection::PushSlot(const InFlight& current) {
+  Slot& slot = pending_.PushBack();
   slot.id = current.id;
   slot.framing = current.framing;
   slot.began = current.began;
   slot.method = current.request->method;
   slot.path = current.request->path;
   slot.request_id = current.request->request_id;
+  slot.done = false;
   return slot;
 }
 
@@ -357,14 +360,13 @@ void Connection::Reject(int status, std::string_view reason, int version) {
   if (pending_.empty()) {
     Emit(id, answer, framing, AccessInfo{"-", "-", "-", request_began_});
   } else {
-    Slot slot;
+    Slot& slot = pending_.PushBack();
     slot.id = id;
     slot.framing = framing;
     slot.began = request_began_;
     slot.method = slot.path = slot.request_id = "-";
     slot.done = true;
     slot.response = std::move(answer);
-    pending_.push_back(std::move(slot));
   }
   stop_parsing_ = true;
 }
@@ -386,18 +388,26 @@ void Connection::Complete(std::uint64_t id, Response response) {
            AccessInfo{request.method, request.path, request.request_id,
                       current_->began});
     } else {
-      Slot slot = MakeSlot(*current_);
+      Slot& slot = PushSlot(*current_);
       slot.done = true;
       slot.response = std::move(response);
-      pending_.push_back(std::move(slot));
     }
     return;
   }
   if (pending_.empty() || id < pending_.front().id) return;  // answered
   std::size_t index = id - pending_.front().id;
   if (index >= pending_.size() || pending_[index].done) return;
-  pending_[index].done = true;
-  pending_[index].response = std::move(response);
+  if (index == 0) {
+    // The answer awaited first, as a store's in-order replies are: sent
+    // from here, without a stop in the slot.
+    Slot& slot = pending_.front();
+    Emit(slot.id, response, slot.framing,
+         AccessInfo{slot.method, slot.path, slot.request_id, slot.began});
+    pending_.PopFront();
+  } else {
+    pending_[index].done = true;
+    pending_[index].response = std::move(response);
+  }
   EmitReadySlots();
   if (processing_) return;  // Consume() sends what it answered
   if (pending_.empty()) {
@@ -424,7 +434,7 @@ void Connection::EmitReadySlots() {
     Slot& slot = pending_.front();
     Emit(slot.id, slot.response, slot.framing,
          AccessInfo{slot.method, slot.path, slot.request_id, slot.began});
-    pending_.pop_front();
+    pending_.PopFront();
   }
 }
 
@@ -519,7 +529,7 @@ void Connection::Close() {
   ::close(fd_);
   worker_.Unregister(registration_);
   state_.open_connections.fetch_sub(1, std::memory_order_relaxed);
-  pending_.clear();
+  pending_.Clear();
   parser_.reset();
   std::string().swap(partial_);
 }

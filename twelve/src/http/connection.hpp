@@ -21,7 +21,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +29,7 @@
 #include "http/poller.hpp"
 #include "http/request_parser.hpp"
 #include "http/response_writer.hpp"
+#include "http/reuse_queue.hpp"
 #include "http/worker.hpp"
 #include "twelve/http/message.hpp"
 #include "twelve/http/router.hpp"
@@ -91,6 +91,7 @@ class Connection final : public detail::ResponseSink,
     bool answered = false;
   };
   // A request whose handler has not answered yet, or answered out of turn.
+  // Reused (ReuseQueue): every field is assigned when it is taken.
   struct Slot {
     std::uint64_t id;
     ResponseFraming framing;
@@ -128,7 +129,7 @@ class Connection final : public detail::ResponseSink,
   bool CanRead() const;
   bool Idle() const;
   std::string_view RequestId(const Request& request);
-  Slot MakeSlot(const InFlight& current) const;
+  Slot& PushSlot(const InFlight& current);
 
   Worker& worker_;
   ServerState& state_;
@@ -148,7 +149,7 @@ class Connection final : public detail::ResponseSink,
 
   std::uint64_t next_id_ = 1;
   InFlight* current_ = nullptr;
-  std::deque<Slot> pending_;
+  ReuseQueue<Slot> pending_;
 
   std::string out_;
   bool writing_ = false;       // out_ waits for room in the socket

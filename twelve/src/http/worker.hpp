@@ -80,7 +80,9 @@ class Worker {
   using Registration = std::list<std::shared_ptr<Connection>>::iterator;
   Registration Register(std::shared_ptr<Connection> connection);
   void Unregister(Registration registration);
-  // Writes a fresh request id ("3fa2c1d0-00000000002a") into `out`.
+  // Writes a fresh request id ("3fa2c1d0-00000000002a") into `out` and
+  // returns its length, or 0 when `size` is less than kRequestIdLength.
+  static constexpr std::size_t kRequestIdLength = 8 + 1 + 12;
   std::size_t NextRequestId(char* out, std::size_t size);
 
  private:
@@ -125,7 +127,7 @@ class Worker {
   std::vector<char> read_buffer_;
   std::vector<HeaderField> header_scratch_;
   PathParamStorage path_params_;
-  std::uint32_t request_id_prefix_;
+  char request_id_prefix_[9];  // 8 hex digits and "-"
   std::uint64_t request_id_counter_ = 0;
   bool closing_ = false;   // answers say Connection: close
   bool draining_ = false;  // the listener is closed: idle connections close
