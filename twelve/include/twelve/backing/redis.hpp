@@ -111,6 +111,8 @@ class Client {
                                std::initializer_list<std::string_view> args);
   Result<Reply> CommandAndWait(TaskLoop& loop,
                                std::span<const std::string_view> args);
+  Result<Reply> CommandAndWait(TaskLoop& loop,
+                               std::span<const std::string> args);
 
   // True while every loop's connection is up. Any thread; never blocks.
   bool Ready() const;

@@ -195,6 +195,11 @@ Result<Reply> Client::CommandAndWait(TaskLoop& loop,
   return impl_->CommandAndWait(loop, args);
 }
 
+Result<Reply> Client::CommandAndWait(TaskLoop& loop,
+                                     std::span<const std::string> args) {
+  return impl_->CommandAndWait(loop, Views(args));
+}
+
 bool Client::Ready() const { return impl_ != nullptr && impl_->Ready(); }
 
 void Client::Close() {

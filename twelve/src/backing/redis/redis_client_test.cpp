@@ -359,7 +359,8 @@ TEST_F(RedisClientTest, BlockingFormOnATaskLoop) {
   EXPECT_TRUE(set->ToOk().ok());
   EXPECT_EQ(*client->CommandAndWait(loop, {"GET", "client-task"}),
             Reply::String("t"));
-  EXPECT_TRUE(client->CommandAndWait(loop, {"DEL", "client-task"}).ok());
+  const std::vector<std::string> del = {"DEL", "client-task"};
+  EXPECT_EQ(*client->CommandAndWait(loop, del), Reply::Integer(1));
   EXPECT_TRUE(client->Ready());
   EXPECT_EQ(client->CommandAndWait(loop, {"MULTI"}).status().code(),
             StatusCode::kInvalidArgument);

@@ -1,3 +1,8 @@
+// One state machine (connect, AUTH and SELECT, pipeline, fail, reconnect)
+// kept in one file, past the usual length: its transitions read best side
+// by side. Which bytes a reply may have is redis_reply_bounds.cpp's
+// business, what a reply means its users' (redis_client.cpp,
+// redis_counter_store.cpp).
 #include "backing/redis/redis_connection.hpp"
 
 #include <hiredis/hiredis.h>
