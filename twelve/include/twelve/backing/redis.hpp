@@ -22,7 +22,8 @@
 //   });
 //
 // The callback runs later on the calling loop, in the order the commands
-// were given (or inside the call when the connection is known to be down).
+// were given (or inside the call when the connection is known to be down,
+// or the command is refused).
 // Commands given in one turn of a loop go out in one write on that loop's
 // connection; replies are matched in order. A call from a thread that runs
 // none of the loops is moved to the first loop, and answered there.
@@ -40,7 +41,9 @@
 //   kUnavailable  not sent: not connected (or the connection failed); safe
 //                 to retry;
 //   kTimeout      no connection within the connect timeout (not sent), or
-//                 sent and no answer within the operation timeout;
+//                 sent and no answer within the operation timeout (then the
+//                 connection is dropped and the commands sent behind it are
+//                 kAmbiguous);
 //   kAmbiguous    sent, then the connection broke or was dropped (a reply
 //                 past the bounds, a protocol error): it may or may not have
 //                 been applied. Never retried by the client, and should not
@@ -55,7 +58,8 @@
 // commands that change the connection's state for everyone (SELECT, AUTH,
 // HELLO, RESET, QUIT, MULTI/EXEC/DISCARD/WATCH/UNWATCH, SUBSCRIBE and its
 // kin, MONITOR, CLIENT REPLY) or hold it until they return (BLPOP and the
-// other blocking pops, WAIT, WAITAOF) are refused with kInvalidArgument.
+// other blocking pops, WAIT, WAITAOF, XREAD BLOCK) are refused with
+// kInvalidArgument.
 // For atomic groups use EVAL (a Lua script).
 //
 // Threading: Command() on any of the loops (or any thread, see above);
