@@ -69,4 +69,14 @@ Status TaskLoop::RunForStatus(
   return *answer;
 }
 
+bool TaskLoop::RunUntilFinished(
+    const std::function<void(std::function<void()>)>& start,
+    std::chrono::milliseconds timeout) {
+  std::function<void(std::function<void(bool)>)> adapted =
+      [&start](std::function<void(bool)> done) {
+        start([done = std::move(done)] { done(true); });
+      };
+  return impl_->RunUntil<bool>(adapted, timeout).has_value();
+}
+
 }  // namespace twelve

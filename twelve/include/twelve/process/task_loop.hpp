@@ -32,6 +32,15 @@ class TaskLoop {
   Status RunForStatus(
       const std::function<void(CounterStore::StatusCallback)>& start,
       std::chrono::milliseconds timeout);
+  // The form for any client (redis::Client's blocking calls use it): runs
+  // `start` on the loop and blocks until `start`'s work calls `finish`
+  // (once, on the loop: work done on another thread posts it there), or
+  // until `timeout` passes. False
+  // when the time ran out first; the work may then still finish later, on a
+  // later run of the loop, so what `finish` reports must be shared state.
+  bool RunUntilFinished(
+      const std::function<void(std::function<void()> finish)>& start,
+      std::chrono::milliseconds timeout);
 
  private:
   class Impl;

@@ -1,3 +1,8 @@
+// One state machine (connect, AUTH and SELECT, pipeline, fail, reconnect)
+// kept in one file, past the usual length: its transitions read best side
+// by side. Which bytes a reply may have is redis_reply_bounds.cpp's
+// business, what a reply means its users' (redis_client.cpp,
+// redis_counter_store.cpp).
 #include "backing/redis/redis_connection.hpp"
 
 #include <hiredis/hiredis.h>
@@ -6,8 +11,10 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <climits>
 #include <exception>
 #include <utility>
+#include <vector>
 
 namespace twelve::backing {
 namespace asio = boost::asio;
@@ -26,13 +33,27 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kReadPerTurn = 256 * 1024;
 // A burst may grow the write buffers; past this they are given back.
 constexpr std::size_t kMaxRetainedBuffer = 64 * 1024;
-constexpr std::size_t kMaxWords = 8;
+// A counter's commands have 2 or 3 words: their pointers stay on the stack.
+constexpr std::size_t kStackWords = 8;
 
-// Appends `argv` in the Redis protocol, as hiredis formats it.
+// Appends `argv` in the Redis protocol, as hiredis formats it (binary-safe:
+// every word goes with its length).
 bool AppendCommand(std::string& out, std::span<const std::string_view> argv) {
-  if (argv.empty() || argv.size() > kMaxWords) return false;
-  const char* words[kMaxWords];
-  std::size_t lengths[kMaxWords];
+  if (argv.empty() || argv.size() > static_cast<std::size_t>(INT_MAX)) {
+    return false;
+  }
+  const char* stack_words[kStackWords];
+  std::size_t stack_lengths[kStackWords];
+  std::vector<const char*> heap_words;
+  std::vector<std::size_t> heap_lengths;
+  const char** words = stack_words;
+  std::size_t* lengths = stack_lengths;
+  if (argv.size() > kStackWords) {
+    heap_words.resize(argv.size());
+    heap_lengths.resize(argv.size());
+    words = heap_words.data();
+    lengths = heap_lengths.data();
+  }
   for (std::size_t i = 0; i < argv.size(); ++i) {
     words[i] = argv[i].empty() ? "" : argv[i].data();
     lengths[i] = argv[i].size();
@@ -61,6 +82,22 @@ std::string Milliseconds(std::chrono::milliseconds duration) {
 }
 
 }  // namespace
+
+RedisConnection::Settings RedisConnection::Settings::From(
+    const StoreUrl& url, const StoreOptions& options, int loop) {
+  Settings settings;
+  settings.host = url.host;
+  settings.port = url.port;
+  settings.user = url.user;
+  settings.password = url.password;
+  settings.database = url.database;
+  settings.connect_timeout = options.connect_timeout;
+  settings.operation_timeout = options.operation_timeout;
+  settings.min_backoff = options.min_backoff;
+  settings.max_backoff = options.max_backoff;
+  settings.loop = loop;
+  return settings;
+}
 
 void RedisConnection::ReaderDeleter::operator()(redisReader* reader) const {
   redisReaderFree(reader);

@@ -44,6 +44,8 @@
 
 #include "backing/backoff.hpp"
 #include "backing/redis/redis_reply_bounds.hpp"
+#include "twelve/backing/counter_store.hpp"
+#include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
 #include "twelve/status.hpp"
 
@@ -70,6 +72,11 @@ class RedisConnection final
     std::chrono::milliseconds min_backoff{100};
     std::chrono::milliseconds max_backoff{5000};
     int loop = 0;  // for logs
+
+    // Loop `loop`'s connection to the server `url` names (AUTH and SELECT
+    // from the URL), with the timeouts and backoff of `options`.
+    static Settings From(const StoreUrl& url, const StoreOptions& options,
+                         int loop);
   };
 
   RedisConnection(boost::asio::io_context& context, Settings settings,
@@ -80,9 +87,9 @@ class RedisConnection final
 
   // Posts the first connection attempt to the loop. Any thread.
   void Start();
-  // Sends `argv` (argv[0] is the command, at most 8 words); `done` runs on
-  // the loop with the reply, or inside this call when the connection is
-  // known to be down.
+  // Sends `argv` (argv[0] is the command; any number of binary-safe words);
+  // `done` runs on the loop with the reply, or inside this call when the
+  // connection is known to be down.
   void Send(std::span<const std::string_view> argv, ReplyCallback done);
   // Whether the connection is up. Any thread.
   bool Ready() const { return up_.load(std::memory_order_acquire); }

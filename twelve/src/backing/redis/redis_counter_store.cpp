@@ -93,23 +93,6 @@ std::string_view Decimal(std::int64_t value, char (&buffer)[24]) {
   return std::string_view(buffer, result.ptr - buffer);
 }
 
-RedisConnection::Settings ConnectionSettings(const StoreUrl& url,
-                                             const StoreOptions& options,
-                                             int loop) {
-  RedisConnection::Settings settings;
-  settings.host = url.host;
-  settings.port = url.port;
-  settings.user = url.user;
-  settings.password = url.password;
-  settings.database = url.database;
-  settings.connect_timeout = options.connect_timeout;
-  settings.operation_timeout = options.operation_timeout;
-  settings.min_backoff = options.min_backoff;
-  settings.max_backoff = options.max_backoff;
-  settings.loop = loop;
-  return settings;
-}
-
 class RedisCounterStore final : public CounterStore {
  public:
   RedisCounterStore(const StoreUrl& url, const StoreOptions& options,
@@ -118,7 +101,8 @@ class RedisCounterStore final : public CounterStore {
     for (std::size_t i = 0; i < loops.size(); ++i) {
       connections_.push_back(std::make_shared<RedisConnection>(
           loops.context(i),
-          ConnectionSettings(url, options, static_cast<int>(i)), log));
+          RedisConnection::Settings::From(url, options, static_cast<int>(i)),
+          log));
       connections_.back()->Start();
     }
   }
