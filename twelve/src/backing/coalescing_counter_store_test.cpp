@@ -36,6 +36,9 @@ class CountingStore final : public CounterStore {
   void Migrate(const std::vector<Migration>& m, StatusCallback done) override {
     inner_->Migrate(m, std::move(done));
   }
+  void SchemaVersion(ValueCallback done) override {
+    inner_->SchemaVersion(std::move(done));
+  }
   bool Ready() const override { return true; }
   void Close() override {}
   std::string_view kind() const override { return "counting"; }
@@ -61,6 +64,7 @@ class HeldStore final : public CounterStore {
   void Migrate(const std::vector<Migration>&, StatusCallback done) override {
     done(Status::Ok());
   }
+  void SchemaVersion(ValueCallback done) override { done(std::int64_t{0}); }
   bool Ready() const override { return true; }
   void Close() override {}
   std::string_view kind() const override { return "held"; }

@@ -8,6 +8,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -80,6 +81,9 @@ class Worker {
   void Unregister(Registration registration);
   // Writes a fresh request id ("3fa2c1d0-00000000002a") into `out`.
   std::size_t NextRequestId(char* out, std::size_t size);
+  // Writes a fresh span id (16 lowercase hex digits, not all zeros) into
+  // `out`: this server's span of a traced request.
+  void NextSpanId(std::array<char, 16>& out);
 
  private:
   void DoAccept();
@@ -124,7 +128,8 @@ class Worker {
   std::vector<HeaderField> header_scratch_;
   std::uint32_t request_id_prefix_;
   std::uint64_t request_id_counter_ = 0;
-  bool closing_ = false;   // answers say Connection: close
+  std::uint64_t span_id_state_;  // splitmix64's; this worker's only
+  bool closing_ = false;         // answers say Connection: close
   bool draining_ = false;  // the listener is closed: idle connections close
   std::chrono::steady_clock::time_point last_refusal_warning_{};
   std::chrono::steady_clock::time_point last_eviction_warning_{};

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "twelve/http/trace_context.hpp"
 #include "twelve/status.hpp"
 
 namespace twelve {
@@ -35,6 +36,9 @@ struct Request {
   std::string_view body;
   std::string_view request_id;      // from a sane X-Request-ID, or generated
   std::string_view remote_address;  // "127.0.0.1:53412"
+  // From a valid traceparent header, with this server's span; null without
+  // one. Log with RequestLog (request_log.hpp) to carry it and request_id.
+  const TraceContext* trace = nullptr;
 
   // The first header with this name (case-insensitive), if any.
   std::optional<std::string_view> Header(std::string_view name) const;
