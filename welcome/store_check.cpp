@@ -73,15 +73,17 @@ twelve::Result<std::string> CheckStore(const twelve::TaskContext& context) {
         Visits(*store).Count(std::move(done));
       },
       timeout);
-  twelve::Result<std::int64_t> version = count.status();
-  if (count.ok() || count.status().code() == twelve::StatusCode::kInternal) {
-    // Read even when the count failed: a missing table is "not migrated".
-    version = loop.RunForValue(
-        [&](twelve::CounterStore::ValueCallback done) {
-          store->SchemaVersion(std::move(done));
-        },
-        timeout);
-  }
+  // Read even when the count failed with an error from the store: a missing
+  // table is "not migrated".
+  const bool answered =
+      count.ok() || count.status().code() == twelve::StatusCode::kInternal;
+  twelve::Result<std::int64_t> version =
+      answered ? loop.RunForValue(
+                     [&](twelve::CounterStore::ValueCallback done) {
+                       store->SchemaVersion(std::move(done));
+                     },
+                     timeout)
+               : count;
   store->Close();
   if (!version.ok()) {
     const twelve::Status& failure = version.status();
