@@ -4,12 +4,14 @@
 
 #include "service.hpp"
 #include "settings.hpp"
+#include "store_check.hpp"
 #include "tasks.hpp"
 
 int main(int argc, char** argv) {
   twelve::App app("welcome");
   welcome::AddSettings(app.settings());
   welcome::AddTasks(app);
+  welcome::AddDoctorChecks(app);
   welcome::Service service;
   app.OnServe([&service](twelve::ServeContext& context) {
     return service.Start(context);

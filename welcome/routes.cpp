@@ -1,35 +1,40 @@
 #include "routes.hpp"
 
 #include <memory>
+#include <twelve/http/request_log.hpp>
 
 namespace welcome {
 namespace {
 
-// Store callbacks are std::function, which must be copyable; a Responder is
-// not, so it travels behind a shared_ptr.
-using SharedResponder = std::shared_ptr<twelve::Responder>;
+// What a request's store callback keeps: the answer to send and the
+// request's ids for its events. Store callbacks are std::function, which
+// must be copyable; a Responder is not, so they travel behind a shared_ptr.
+struct Pending {
+  twelve::Responder responder;
+  twelve::RequestLog log;
+};
 
 // Answers the greeting for `count`, or the failure mapped to HTTP (and
-// logged, since the client only learns the kind).
-void Answer(twelve::Responder& responder, const twelve::Logger& log,
-            const twelve::Result<std::int64_t>& count) {
+// logged with the request's ids, since the client only learns the kind).
+void Answer(Pending& pending, const twelve::Result<std::int64_t>& count) {
   if (count.ok()) {
-    responder.Send(twelve::Response::Html(Visits::Greeting(*count)));
+    pending.responder.Send(twelve::Response::Html(Visits::Greeting(*count)));
     return;
   }
-  log.Warn("visit not counted", {{"error", count.status().ToString()}});
-  responder.Send(twelve::ErrorResponse(count.status()));
+  pending.log.Warn("visit not counted", {{"error", count.status().ToString()}});
+  pending.responder.Send(twelve::ErrorResponse(count.status()));
 }
 
 // A handler that asks Visits for a count (`count` is Record or Count) and
 // greets with it.
 twelve::AsyncHandler Greeter(Visits& visits, const twelve::Logger& log,
                              void (Visits::*count)(Visits::CountCallback)) {
-  return [&visits, &log, count](const twelve::Request&,
+  return [&visits, &log, count](const twelve::Request& request,
                                 twelve::Responder responder) {
-    auto shared = std::make_shared<twelve::Responder>(std::move(responder));
-    (visits.*count)([shared, &log](twelve::Result<std::int64_t> value) {
-      Answer(*shared, log, value);
+    auto pending = std::make_shared<Pending>(
+        Pending{std::move(responder), twelve::RequestLog(log, request)});
+    (visits.*count)([pending](twelve::Result<std::int64_t> value) {
+      Answer(*pending, value);
     });
   };
 }

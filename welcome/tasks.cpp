@@ -9,21 +9,6 @@
 namespace welcome {
 namespace {
 
-int ExitCodeFor(const twelve::Status& status) {
-  switch (status.code()) {
-    case twelve::StatusCode::kOk:
-      return twelve::kExitOk;
-    case twelve::StatusCode::kUnavailable:
-    case twelve::StatusCode::kTimeout:
-    case twelve::StatusCode::kAmbiguous:
-      return twelve::kExitUnavailable;
-    case twelve::StatusCode::kInvalidArgument:
-      return twelve::kExitConfig;
-    default:
-      return twelve::kExitFailure;
-  }
-}
-
 // What every task does around its one operation: choose and open the store
 // on a loop of its own, run, close, and turn the outcome into an exit code.
 class TaskRun {
@@ -45,7 +30,7 @@ class TaskRun {
     }
     context_.log.Error("cannot open the store",
                        {{"error", url.status().ToString()}});
-    code = ExitCodeFor(url.status());
+    code = twelve::ExitCodeFor(url.status());
     return false;
   }
 
@@ -61,7 +46,7 @@ class TaskRun {
     if (!status.ok()) {
       context_.log.Error("task failed", {{"error", status.ToString()}});
     }
-    return ExitCodeFor(status);
+    return twelve::ExitCodeFor(status);
   }
 
  private:

@@ -39,7 +39,7 @@ def test_help_exits_zero_and_lists_the_commands(tmp_path, flag):
     result = run_command("welcome", [flag], cwd=tmp_path)
     assert result.returncode == 0, result
     out = result.stdout + result.stderr
-    for command in ("serve", "config", "version", "healthcheck"):
+    for command in ("serve", "config", "version", "healthcheck", "doctor"):
         assert command in out, (command, out)
 
 

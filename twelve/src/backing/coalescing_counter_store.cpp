@@ -52,6 +52,9 @@ class CoalescingCounterStore final : public CounterStore {
                StatusCallback done) override {
     store_->Migrate(migrations, std::move(done));
   }
+  void SchemaVersion(ValueCallback done) override {
+    store_->SchemaVersion(std::move(done));
+  }
   bool Ready() const override { return store_->Ready(); }
   // The store drops its pending callbacks; the waiters they stood for are
   // dropped with them, as the contract says.

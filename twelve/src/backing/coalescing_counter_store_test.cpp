@@ -38,6 +38,9 @@ class CountingStore final : public CounterStore {
   void Migrate(const std::vector<Migration>& m, StatusCallback done) override {
     inner_->Migrate(m, std::move(done));
   }
+  void SchemaVersion(ValueCallback done) override {
+    inner_->SchemaVersion(std::move(done));
+  }
   bool Ready() const override { return true; }
   void Close() override {}
   std::string_view kind() const override { return "counting"; }
@@ -63,6 +66,7 @@ class HeldStore final : public CounterStore {
   void Migrate(const std::vector<Migration>&, StatusCallback done) override {
     done(Status::Ok());
   }
+  void SchemaVersion(ValueCallback done) override { done(std::int64_t{0}); }
   bool Ready() const override { return true; }
   void Close() override { held_.clear(); }  // drops, as stores do
   std::string_view kind() const override { return "held"; }

@@ -25,4 +25,11 @@ std::optional<std::string_view> Environment::Get(std::string_view name) const {
   return it->second;
 }
 
+std::vector<std::string_view> Environment::Names() const {
+  std::vector<std::string_view> names;
+  names.reserve(values_.size());
+  for (const auto& [name, value] : values_) names.push_back(name);
+  return names;
+}
+
 }  // namespace twelve

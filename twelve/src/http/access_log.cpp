@@ -24,7 +24,14 @@ constexpr std::string_view kBytesKey = R"(,"bytes":)";
 constexpr std::string_view kDurationKey = R"(,"duration_us":)";
 constexpr std::string_view kRemoteKey = R"(,"remote":)";
 constexpr std::string_view kRequestIdKey = R"(,"request_id":)";
+constexpr std::string_view kTraceIdKey = R"(,"trace_id":")";
+constexpr std::string_view kSpanIdKey = R"(","span_id":")";
+constexpr std::string_view kParentSpanIdKey = R"(","parent_span_id":")";
 constexpr std::string_view kLineEnd = "}\n";
+// The ids are hex digits: written as they are, with their quotes above.
+constexpr std::size_t kTraceBytes = kTraceIdKey.size() + 32 +
+                                    kSpanIdKey.size() + 16 +
+                                    kParentSpanIdKey.size() + 16 + 1;
 
 // What Stamp() adds to a held line: its start, timestamp and duration.
 constexpr std::size_t kStampedBytes =
@@ -38,7 +45,8 @@ constexpr std::size_t kFixedBytes =
 std::size_t AccessLineBound(const AccessEvent& event) {
   return kFixedBytes + JsonStringBound(event.method) +
          JsonStringBound(event.path) + JsonStringBound(event.remote) +
-         JsonStringBound(event.request_id);
+         JsonStringBound(event.request_id) +
+         (event.trace != nullptr ? kTraceBytes : 0);
 }
 
 // A line is written in three parts: its head (up to the timestamp's end),
@@ -70,6 +78,15 @@ char* PutRest(char* p, const AccessEvent& event) {
   p = PutJsonString(p, event.remote);
   p = Put(p, kRequestIdKey);
   p = PutJsonString(p, event.request_id);
+  if (event.trace != nullptr) {
+    p = Put(p, kTraceIdKey);
+    p = Put(p, event.trace->trace_id_view());
+    p = Put(p, kSpanIdKey);
+    p = Put(p, event.trace->span_id_view());
+    p = Put(p, kParentSpanIdKey);
+    p = Put(p, event.trace->parent_span_id_view());
+    *p++ = '"';
+  }
   return Put(p, kLineEnd);
 }
 
@@ -117,17 +134,7 @@ AccessLog::~AccessLog() { Publish(); }
 void AccessLog::Record(const AccessEvent& event, Clock::time_point began) {
   if (!enabled_) return;
   if (!json_) {
-    const auto duration = Clock::now() - began;
-    log_.Info("request",
-              {{"method", event.method},
-               {"path", event.path},
-               {"status", event.status},
-               {"bytes", event.bytes},
-               {"duration_us",
-                std::chrono::duration_cast<std::chrono::microseconds>(duration)
-                    .count()},
-               {"remote", event.remote},
-               {"request_id", event.request_id}});
+    RecordText(event, began);
     return;
   }
   // The held text's buffer keeps its size (held_used_ says how much holds
@@ -146,6 +153,26 @@ void AccessLog::Record(const AccessEvent& event, Clock::time_point began) {
   // paths would otherwise be megabytes).
   if (held_used_ >= kBatchBytes) Stamp();
   SchedulePublish();
+}
+
+// In text format, through the Logger: people at a terminal, not a load.
+void AccessLog::RecordText(const AccessEvent& event, Clock::time_point began) {
+  const auto duration = Clock::now() - began;
+  const Field fields[] = {
+      {"method", event.method},
+      {"path", event.path},
+      {"status", event.status},
+      {"bytes", event.bytes},
+      {"duration_us",
+       std::chrono::duration_cast<std::chrono::microseconds>(duration).count()},
+      {"remote", event.remote},
+      {"request_id", event.request_id},
+      {"trace_id", event.trace ? event.trace->trace_id_view() : ""},
+      {"span_id", event.trace ? event.trace->span_id_view() : ""},
+      {"parent_span_id", event.trace ? event.trace->parent_span_id_view() : ""},
+  };
+  log_.Log(LogLevel::kInfo, "request",
+           std::span<const Field>(fields, event.trace ? 10 : 7));
 }
 
 void AccessLog::Stamp() {

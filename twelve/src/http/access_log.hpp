@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "twelve/http/trace_context.hpp"
 #include "twelve/log/logger.hpp"
 
 namespace twelve::http {
@@ -43,11 +44,14 @@ struct AccessEvent {
   std::size_t bytes = 0;
   std::string_view remote;
   std::string_view request_id;
+  // A traced request's ids (trace_id, span_id, parent_span_id follow
+  // request_id); null for most requests.
+  const TraceContext* trace = nullptr;
 };
 
 // Appends the JSON line of `event` to `out`: the line
 // Logger::Info("request", {method, path, status, bytes, duration_us, remote,
-// request_id}) writes at time `now`.
+// request_id[, trace_id, span_id, parent_span_id]}) writes at time `now`.
 void EncodeAccessLine(std::string& out,
                       std::chrono::system_clock::time_point now,
                       const AccessEvent& event, std::int64_t duration_us);
@@ -89,6 +93,7 @@ class AccessLog {
   };
   char* Reserve(std::size_t bound);
   void SchedulePublish();
+  void RecordText(const AccessEvent& event, Clock::time_point began);
 
   std::string held_text_;  // its first held_used_ bytes are held lines
   std::size_t held_used_ = 0;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <chrono>
@@ -42,6 +43,35 @@ std::string GenericLine(const AccessEvent& event, std::int64_t duration_us,
   return line;
 }
 
+// The same with a traced request's ids after request_id.
+std::string GenericTracedLine(const AccessEvent& event,
+                              std::int64_t duration_us) {
+  std::string line;
+  EncodeJsonLine(line, FixedTime(), LogLevel::kInfo, "request",
+                 {{"method", event.method},
+                  {"path", event.path},
+                  {"status", event.status},
+                  {"bytes", event.bytes},
+                  {"duration_us", duration_us},
+                  {"remote", event.remote},
+                  {"request_id", event.request_id},
+                  {"trace_id", event.trace->trace_id_view()},
+                  {"span_id", event.trace->span_id_view()},
+                  {"parent_span_id", event.trace->parent_span_id_view()}});
+  return line;
+}
+
+TraceContext SomeTrace() {
+  TraceContext trace;
+  std::string_view trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  std::string_view span_id = "53995c3f42cd8ad8";
+  std::string_view parent = "00f067aa0ba902b7";
+  std::copy(trace_id.begin(), trace_id.end(), trace.trace_id.begin());
+  std::copy(span_id.begin(), span_id.end(), trace.span_id.begin());
+  std::copy(parent.begin(), parent.end(), trace.parent_span_id.begin());
+  return trace;
+}
+
 std::string AccessLine(const AccessEvent& event, std::int64_t duration_us,
                        system_clock::time_point now = FixedTime()) {
   std::string line = "kept:";
@@ -63,6 +93,26 @@ TEST(EncodeAccessLine, WritesTheLineTheLoggerWrites) {
             R"("request_id":"9fb6b259-000000000001"})"
             "\n");
   EXPECT_EQ(AccessLine(event, 58), GenericLine(event, 58));
+}
+
+TEST(EncodeAccessLine, AddsATracedRequestsIdsLikeTheLogger) {
+  const TraceContext trace = SomeTrace();
+  AccessEvent event = Typical();
+  event.trace = &trace;
+  EXPECT_EQ(AccessLine(event, 58),
+            R"({"ts":"2026-11-28T01:02:03.456789Z","level":"info",)"
+            R"("msg":"request","method":"GET","path":"/","status":200,)"
+            R"("bytes":21,"duration_us":58,"remote":"127.0.0.1:41728",)"
+            R"("request_id":"9fb6b259-000000000001",)"
+            R"("trace_id":"4bf92f3577b34da6a3ce929d0e0e4736",)"
+            R"("span_id":"53995c3f42cd8ad8",)"
+            R"("parent_span_id":"00f067aa0ba902b7"})"
+            "\n");
+  EXPECT_EQ(AccessLine(event, 58), GenericTracedLine(event, 58));
+  // The longest request id too: the line's bound holds the ids.
+  const std::string longest(128, '"');
+  event.request_id = longest;
+  EXPECT_EQ(AccessLine(event, 1), GenericTracedLine(event, 1));
 }
 
 // Values a client could send, in every field (the encoder trusts none).
@@ -284,6 +334,21 @@ TEST_F(AccessLogTest, WritesTextThroughTheLogger) {
   EXPECT_NE(
       sink_.Lines()[0].find(" INFO  request method=GET path=/ status=200"),
       std::string::npos)
+      << sink_.Lines()[0];
+}
+
+TEST_F(AccessLogTest, WritesATracedRequestsIdsInText) {
+  const Logger log(sink_, LogLevel::kInfo, LogFormat::kText);
+  AccessLog access(log, true, io_);
+  const TraceContext trace = SomeTrace();
+  AccessEvent event = Typical();
+  event.trace = &trace;
+  access.Record(event, now());
+  ASSERT_EQ(sink_.Lines().size(), 1u);
+  EXPECT_NE(sink_.Lines()[0].find(
+                " trace_id=4bf92f3577b34da6a3ce929d0e0e4736 "
+                "span_id=53995c3f42cd8ad8 parent_span_id=00f067aa0ba902b7"),
+            std::string::npos)
       << sink_.Lines()[0];
 }
 

@@ -10,6 +10,9 @@
 #include <charconv>
 #include <cstring>
 #include <exception>
+#include <optional>
+
+#include "twelve/http/request_log.hpp"
 
 namespace twelve::http {
 namespace asio = boost::asio;
@@ -223,7 +226,7 @@ void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
     Request request;
     parser_->Fill(data + start, worker_.header_scratch(), request);
     request.remote_address = remote_address_;
-    request.request_id = RequestId(request);
+    Identify(request);
     ResponseFraming framing{request.version, parser_->keep_alive(),
                             request.method == "HEAD"};
     Dispatch(request, framing);
@@ -266,11 +269,48 @@ void Connection::FitPartial() {
   }
 }
 
-std::string_view Connection::RequestId(const Request& request) {
-  std::optional<std::string_view> sent = request.Header("X-Request-ID");
-  if (sent && IsSaneRequestId(*sent)) return *sent;
-  return std::string_view(
-      request_id_, worker_.NextRequestId(request_id_, sizeof request_id_));
+namespace {
+
+// `name` equals `lower`, a lowercase header name, ignoring case.
+bool IsHeader(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// The request's ids, from one pass over its header: a sane X-Request-ID or
+// a generated one, and the trace of a valid traceparent (a second one makes
+// it ambiguous: ignored) with a new span id for this server's span.
+void Connection::Identify(Request& request) {
+  std::optional<std::string_view> sent_id;
+  std::optional<std::string_view> traceparent;
+  int traceparents = 0;
+  for (const HeaderField& field : request.headers) {
+    if (!sent_id && IsHeader(field.name, "x-request-id")) {
+      sent_id = field.value;
+    } else if (IsHeader(field.name, "traceparent")) {
+      traceparent = field.value;
+      ++traceparents;
+    }
+  }
+  request.request_id =
+      sent_id && IsSaneRequestId(*sent_id)
+          ? *sent_id
+          : std::string_view(request_id_, worker_.NextRequestId(
+                                              request_id_, sizeof request_id_));
+  if (traceparents != 1) return;
+  std::optional<TraceParent> parent = ParseTraceparent(*traceparent);
+  if (!parent) return;
+  trace_.trace_id = parent->trace_id;
+  trace_.parent_span_id = parent->parent_id;
+  worker_.NextSpanId(trace_.span_id);
+  request.trace = &trace_;
 }
 
 void Connection::MaybeSendContinue() {
@@ -329,9 +369,8 @@ void Connection::CallHandler(const Router::Match& match, const Request& request,
 
 void Connection::LogHandlerFailure(const Request& request,
                                    std::string_view error) {
-  state_.log.Error("handler failed", {{"path", request.path},
-                                      {"error", error},
-                                      {"request_id", request.request_id}});
+  RequestLog(state_.log, request)
+      .Error("handler failed", {{"path", request.path}, {"error", error}});
 }
 
 // The strings are assigned into a reused slot: no allocation once the
@@ -345,6 +384,11 @@ Connection::Slot& Connection::PushSlot(const InFlight& current) {
   slot.path = current.request->path;
   slot.request_id = current.request->request_id;
   slot.done = false;
+  if (current.request->trace != nullptr) {
+    slot.trace = *current.request->trace;
+  } else {
+    slot.trace.reset();  // a reused slot may hold an earlier request's
+  }
   return slot;
 }
 
@@ -386,7 +430,7 @@ void Connection::Complete(std::uint64_t id, Response response) {
     if (pending_.empty()) {
       Emit(id, response, current_->framing,
            AccessInfo{request.method, request.path, request.request_id,
-                      current_->began});
+                      current_->began, request.trace});
     } else {
       Slot& slot = PushSlot(*current_);
       slot.done = true;
@@ -402,7 +446,8 @@ void Connection::Complete(std::uint64_t id, Response response) {
     // from here, without a stop in the slot.
     Slot& slot = pending_.front();
     Emit(slot.id, response, slot.framing,
-         AccessInfo{slot.method, slot.path, slot.request_id, slot.began});
+         AccessInfo{slot.method, slot.path, slot.request_id, slot.began,
+                    slot.trace ? &*slot.trace : nullptr});
     pending_.PopFront();
   } else {
     pending_[index].done = true;
@@ -433,7 +478,8 @@ void Connection::EmitReadySlots() {
   while (!pending_.empty() && pending_.front().done) {
     Slot& slot = pending_.front();
     Emit(slot.id, slot.response, slot.framing,
-         AccessInfo{slot.method, slot.path, slot.request_id, slot.began});
+         AccessInfo{slot.method, slot.path, slot.request_id, slot.began,
+                    slot.trace ? &*slot.trace : nullptr});
     pending_.PopFront();
   }
 }
@@ -447,10 +493,9 @@ void Connection::Emit(std::uint64_t id, const Response& response,
   const Response* sent = &response;
   Response fallback;
   if (!AppendResponse(out_, response, worker_.date().Now(), framing, &why)) {
-    state_.log.Error("invalid response from handler",
-                     {{"path", access.path},
-                      {"reason", why},
-                      {"request_id", access.request_id}});
+    RequestLog(state_.log, access.request_id, access.trace)
+        .Error("invalid response from handler",
+               {{"path", access.path}, {"reason", why}});
     fallback = ErrorResponse(Status::Internal("invalid response"));
     AppendResponse(out_, fallback, worker_.date().Now(), framing);
     sent = &fallback;
@@ -462,7 +507,7 @@ void Connection::Emit(std::uint64_t id, const Response& response,
   state_.requests.fetch_add(1, std::memory_order_relaxed);
   worker_.access_log().Record(
       AccessEvent{access.method, access.path, sent->status, sent->body.size(),
-                  remote_address_, access.request_id},
+                  remote_address_, access.request_id, access.trace},
       access.began);
 }
 

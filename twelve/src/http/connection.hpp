@@ -97,12 +97,14 @@ class Connection final : public detail::ResponseSink,
     ResponseFraming framing;
     Clock::time_point began;
     std::string method, path, request_id;
+    std::optional<TraceContext> trace;
     bool done = false;
     Response response;
   };
   struct AccessInfo {
     std::string_view method, path, request_id;
     Clock::time_point began;
+    const TraceContext* trace = nullptr;
   };
 
   void ReadLoop();
@@ -128,7 +130,7 @@ class Connection final : public detail::ResponseSink,
   void MaybeSendContinue();
   bool CanRead() const;
   bool Idle() const;
-  std::string_view RequestId(const Request& request);
+  void Identify(Request& request);
   Slot& PushSlot(const InFlight& current);
 
   Worker& worker_;
@@ -137,6 +139,7 @@ class Connection final : public detail::ResponseSink,
   Worker::Registration registration_;
   char remote_[64] = {};
   char request_id_[40] = {};
+  TraceContext trace_;  // the request being dispatched's, when it has one
   std::string_view remote_address_;
 
   // Bytes received and not answered: a request not yet complete, or the

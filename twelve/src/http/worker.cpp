@@ -53,7 +53,9 @@ Worker::Worker(ServerState& state, int index)
       accept_retry_timer_(io_),
       poller_(io_),
       access_log_(state.log, state.access_log, io_),
-      read_buffer_(kReadBufferSize) {
+      read_buffer_(kReadBufferSize),
+      span_id_state_((std::uint64_t{std::random_device{}()} << 32) |
+                     std::random_device{}()) {
   // "3fa2c1d0-": random per worker, so ids differ across processes.
   constexpr char kHex[] = "0123456789abcdef";
   const std::uint32_t random = std::random_device{}();
@@ -120,6 +122,22 @@ std::size_t Worker::NextRequestId(char* out, std::size_t size) {
     *--p = kHex[(counter >> 4) & 0xf];
   }
   return kRequestIdLength;
+}
+
+// splitmix64: span ids need to be unique, not secret, and a worker's
+// thread draws them without a lock.
+void Worker::NextSpanId(std::array<char, 16>& out) {
+  constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t id = 0;
+  while (id == 0) {
+    std::uint64_t z = (span_id_state_ += 0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+    id = z ^ (z >> 31);
+  }
+  for (int i = 15; i >= 0; --i) {
+    out[static_cast<std::size_t>(15 - i)] = kHex[(id >> (4 * i)) & 0xf];
+  }
 }
 
 void Worker::DoAccept() {

@@ -8,6 +8,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -84,6 +85,9 @@ class Worker {
   // returns its length, or 0 when `size` is less than kRequestIdLength.
   static constexpr std::size_t kRequestIdLength = 8 + 1 + 12;
   std::size_t NextRequestId(char* out, std::size_t size);
+  // Writes a fresh span id (16 lowercase hex digits, not all zeros) into
+  // `out`: this server's span of a traced request.
+  void NextSpanId(std::array<char, 16>& out);
 
  private:
   void DoAccept();
@@ -129,7 +133,8 @@ class Worker {
   PathParamStorage path_params_;
   char request_id_prefix_[9];  // 8 hex digits and "-"
   std::uint64_t request_id_counter_ = 0;
-  bool closing_ = false;   // answers say Connection: close
+  std::uint64_t span_id_state_;  // splitmix64's; this worker's only
+  bool closing_ = false;         // answers say Connection: close
   bool draining_ = false;  // the listener is closed: idle connections close
   std::chrono::steady_clock::time_point last_refusal_warning_{};
   std::chrono::steady_clock::time_point last_eviction_warning_{};

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config_report.hpp"
+#include "process/doctor.hpp"
 #include "process/health_probe.hpp"
 #include "process/serve_command.hpp"
 #include "twelve/build_info.hpp"
@@ -97,6 +98,7 @@ class App::Impl {
   Router router_;
   std::function<Status(ServeContext&)> setup_;
   std::vector<Task> tasks_;
+  std::vector<DoctorCheck> doctor_checks_;
 };
 
 int App::Impl::Run(int argc, char** argv) {
@@ -112,6 +114,9 @@ int App::Impl::Run(int argc, char** argv) {
   cli.add_subcommand("version", "Print the version and build information");
   cli.add_subcommand("healthcheck",
                      "Exit 0 when the local server's /readyz answers 200");
+  cli.add_subcommand("doctor",
+                     "Check config, environment, port, stdout, filesystem "
+                     "and the app's backing services before serving");
   for (const Task& task : tasks_) cli.add_subcommand(task.name, task.doc);
   try {
     cli.parse(argc, argv);
@@ -125,6 +130,10 @@ int App::Impl::Run(int argc, char** argv) {
   if (command == "config") return PrintConfig(table_);
   if (command == "version") return PrintVersion(name_);
   if (command == "healthcheck") return Healthcheck(table_);
+  if (command == "doctor") {
+    std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is a finding
+    return RunDoctor(table_, doctor_checks_);
+  }
   for (const Task& task : tasks_) {
     if (task.name == command) return RunTask(task, table_);
   }
@@ -145,6 +154,13 @@ void App::AddTask(std::string name, std::string doc,
                   std::function<int(const TaskContext&)> run) {
   impl_->tasks_.push_back(
       Task{std::move(name), std::move(doc), std::move(run)});
+}
+
+void App::AddDoctorCheck(
+    std::string name,
+    std::function<Result<std::string>(const TaskContext&)> check) {
+  impl_->doctor_checks_.push_back(
+      DoctorCheck{std::move(name), std::move(check)});
 }
 
 int App::Run(int argc, char** argv) {

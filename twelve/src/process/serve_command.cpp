@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "config/config_report.hpp"
-#include "process/health.hpp"
+#include "config/setting_typos.hpp"
 #include "http/server.hpp"
+#include "process/health.hpp"
 #include "twelve/build_info.hpp"
 
 namespace twelve {
@@ -92,6 +93,16 @@ class ReadinessWatch {
   bool ready_ = false;
 };
 
+// A variable that looks like a setting's typo is ignored like any unknown
+// one; say so at start, naming it and the setting, never its value.
+void LogSettingTypos(const Logger& log, const SettingsTable& table) {
+  for (const SettingTypo& typo :
+       FindSettingTypos(Environment::FromProcess(), table)) {
+    log.Warn("unknown variable looks like a setting",
+             {{"variable", typo.variable}, {"setting", typo.setting}});
+  }
+}
+
 void LogStopped(const Logger& log, const http::ShutdownReport& report) {
   LogLevel level = report.requests_cut == 0 && report.connections_cut == 0
                        ? LogLevel::kInfo
@@ -119,6 +130,7 @@ int RunServe(const ServeOptions& options) {
   const KitConfig& config = loaded->kit;
   Logger log(sink, config.log.level, config.log.format);
   LogStarting(log, options.app_name, settings);
+  LogSettingTypos(log, *options.table);
 
   Health health;
   health.AddRoutes(*options.router, options.app_name, config.release_id);

@@ -28,9 +28,9 @@
 #include <string_view>
 #include <vector>
 
+#include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
 #include "twelve/status.hpp"
-#include "twelve/backing/store_url.hpp"
 
 namespace twelve {
 
@@ -74,6 +74,9 @@ class CounterStore {
   // Safe to run while web processes are serving.
   virtual void Migrate(const std::vector<Migration>& migrations,
                        StatusCallback done) = 0;
+  // Reports the highest migration version recorded by Migrate (0 when none
+  // was, or for Redis, which has no schema). Reads only: `doctor` uses it.
+  virtual void SchemaVersion(ValueCallback done) = 0;
 
   // True while the connection of every loop is up. Any thread; never blocks.
   virtual bool Ready() const = 0;

@@ -71,6 +71,8 @@ class Environment {
 
   // The value, or nullopt when unset or empty.
   std::optional<std::string_view> Get(std::string_view name) const;
+  // Every variable's name, set or empty, in order.
+  std::vector<std::string_view> Names() const;
 
  private:
   std::map<std::string, std::string, std::less<>> values_;

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "twelve/http/trace_context.hpp"
 #include "twelve/status.hpp"
 
 namespace twelve {
@@ -47,6 +48,9 @@ struct Request {
   std::string_view route;
   // Set by the router when a pattern matched; see Param().
   std::span<const PathParam> params;
+  // From a valid traceparent header, with this server's span; null without
+  // one. Log with RequestLog (request_log.hpp) to carry it and request_id.
+  const TraceContext* trace = nullptr;
 
   // The first header with this name (case-insensitive), if any.
   std::optional<std::string_view> Header(std::string_view name) const;

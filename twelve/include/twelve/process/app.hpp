@@ -6,10 +6,13 @@
 //   welcome config       print the effective config (secrets masked)
 //   welcome version      print build information
 //   welcome healthcheck  exit 0 when the local server's /readyz answers 200
+//   welcome doctor       check config, environment, port, stdout, filesystem
+//                        and the app's checks (AddDoctorCheck); one line each
 //   welcome <task>       run an admin task added with AddTask (factor XII)
 //
 // Exit codes: 0 clean, 1 failure, 2 usage, 78 bad configuration (EX_CONFIG),
-// 69 a required service unavailable (EX_UNAVAILABLE, used by tasks).
+// 69 a required service unavailable (EX_UNAVAILABLE, used by tasks and
+// doctor); ExitCodeFor() in exit_codes.hpp maps a Status to one.
 //
 // Serving: settings parsed and validated (all errors reported, exit 78) ->
 // "starting" event with the effective config -> the app's OnServe setup ->
@@ -53,6 +56,15 @@ class App {
   // Adds a one-off admin command. `run` returns the process exit code.
   void AddTask(std::string name, std::string doc,
                std::function<int(const TaskContext&)> run);
+
+  // Adds a check to `doctor`, run after the kit's own (config, port, ...)
+  // when the config is valid. `check` returns what it found ("redis://r:6379
+  // reachable") or the failure, whose Status gives the exit code
+  // (ExitCodeFor: kUnavailable 69, kInvalidArgument 78, others 1). It must
+  // write nothing to the filesystem and finish within its own timeouts.
+  void AddDoctorCheck(
+      std::string name,
+      std::function<Result<std::string>(const TaskContext&)> check);
 
   // Parses argv, runs the command and returns the process exit code. Never
   // throws: an escaped exception is logged and gives exit code 1.

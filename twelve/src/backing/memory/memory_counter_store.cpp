@@ -3,6 +3,7 @@
 // Callbacks run inside the call, outside the lock, so a callback may call
 // the store again.
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -40,9 +41,25 @@ class MemoryCounterStore final : public CounterStore {
     }
     done(Status::Ok());
   }
-  void Migrate(const std::vector<Migration>& /*migrations*/,
+  // No schema; the versions are remembered, as a SQL store records them.
+  void Migrate(const std::vector<Migration>& migrations,
                StatusCallback done) override {
-    done(Status::Ok());  // no schema
+    {
+      std::lock_guard lock(mutex_);
+      for (const Migration& migration : migrations) {
+        schema_version_ =
+            std::max<std::int64_t>(schema_version_, migration.version);
+      }
+    }
+    done(Status::Ok());
+  }
+  void SchemaVersion(ValueCallback done) override {
+    std::int64_t version = 0;
+    {
+      std::lock_guard lock(mutex_);
+      version = schema_version_;
+    }
+    done(version);
   }
   bool Ready() const override { return true; }
   void Close() override {}
@@ -66,6 +83,7 @@ class MemoryCounterStore final : public CounterStore {
 
   std::mutex mutex_;
   std::map<std::string, std::int64_t, std::less<>> counters_;
+  std::int64_t schema_version_ = 0;
 };
 
 }  // namespace

@@ -86,6 +86,17 @@ TEST(MemoryCounterStore, MigrateSucceedsWithNothingToDo) {
   EXPECT_TRUE(status->ok());
 }
 
+TEST(MemoryCounterStore, SchemaVersionIsTheLastMigrated) {
+  auto store = NewMemoryCounterStore();
+  std::optional<Result<std::int64_t>> version;
+  store->SchemaVersion([&](Result<std::int64_t> v) { version = v; });
+  ASSERT_TRUE(version.has_value());
+  EXPECT_EQ(version->value(), 0);
+  store->Migrate({{2, "b", ""}, {1, "a", ""}}, [](const Status&) {});
+  store->SchemaVersion([&](Result<std::int64_t> v) { version = v; });
+  EXPECT_EQ(version->value(), 2);
+}
+
 TEST(MemoryCounterStore, IsAlwaysReadyAndNamedMemory) {
   auto store = NewMemoryCounterStore();
   EXPECT_TRUE(store->Ready());

@@ -263,6 +263,25 @@ class PostgresCounterStore final : public CounterStore {
     migrator->Run();
   }
 
+  void SchemaVersion(ValueCallback done) override {
+    int loop = loops_.CurrentIndex();
+    if (loop < 0) {
+      done(OffLoop());
+      return;
+    }
+    connections_[static_cast<std::size_t>(loop)]->Submit(
+        Script("SELECT coalesce(max(version), 0) FROM schema_migrations"),
+        [done = std::move(done)](Result<PostgresResult> answer) {
+          // No table yet: nothing was ever migrated.
+          if (answer.ok() && answer->error &&
+              answer->error->sqlstate == "42P01") {
+            done(std::int64_t{0});
+            return;
+          }
+          done(ToValue(std::move(answer), 0));
+        });
+  }
+
   bool Ready() const override {
     return std::all_of(connections_.begin(), connections_.end(),
                        [](const auto& c) { return c->ready(); });

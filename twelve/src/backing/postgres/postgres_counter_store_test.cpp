@@ -29,8 +29,8 @@
 #include "tests/support/free_port.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/running_loops.hpp"
-#include "twelve/log/logger.hpp"
 #include "twelve/backing/store_url.hpp"
+#include "twelve/log/logger.hpp"
 
 namespace twelve::backing {
 namespace {
@@ -333,6 +333,20 @@ TEST_F(PostgresCounterStoreTest, MigrateCreatesTheTableAddUses) {
   OpenReady(Url("twelve_migrate_counters"));
   ASSERT_TRUE(Migrate({{1, "create_counters", kCreateCounters}}).ok());
   EXPECT_EQ(*Add("visits", 1), 1);
+}
+
+TEST_F(PostgresCounterStoreTest, SchemaVersionIsZeroUntilMigratedThenTheLast) {
+  ASSERT_TRUE(server_->CreateDatabase("twelve_schema_version"));
+  OpenReady(Url("twelve_schema_version"));
+  Result<std::int64_t> before = SchemaVersion();
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(*before, 0);
+  ASSERT_TRUE(Migrate({{1, "create_a", "CREATE TABLE a (x INT)"},
+                       {3, "create_b", "CREATE TABLE b (x INT)"}})
+                  .ok());
+  Result<std::int64_t> after = SchemaVersion();
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(*after, 3);
 }
 
 TEST_F(PostgresCounterStoreTest, MigrateTwiceAppliesNothingTheSecondTime) {

@@ -20,8 +20,8 @@
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/running_loops.hpp"
-#include "twelve/log/logger.hpp"
 #include "twelve/backing/store_url.hpp"
+#include "twelve/log/logger.hpp"
 
 namespace twelve::backing::test {
 
@@ -132,6 +132,12 @@ class PostgresStoreTest : public ::testing::Test {
     CounterStore* store = store_.get();
     return Await<Status>(
         loop, [=](auto done) { store->Migrate(migrations, std::move(done)); });
+  }
+
+  Result<std::int64_t> SchemaVersion() {
+    CounterStore* store = store_.get();
+    return Await<Result<std::int64_t>>(
+        0, [=](auto done) { store->SchemaVersion(std::move(done)); });
   }
 
   std::string Url(const std::string& database = kDatabase) const {

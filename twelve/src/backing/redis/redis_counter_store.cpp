@@ -167,6 +167,12 @@ class RedisCounterStore final : public CounterStore {
                [done = std::move(done)] { done(Status::Ok()); });
   }
 
+  void SchemaVersion(ValueCallback done) override {
+    const int index = loops_.CurrentIndex();
+    asio::post(loops_.context(index < 0 ? 0 : static_cast<std::size_t>(index)),
+               [done = std::move(done)] { done(std::int64_t{0}); });
+  }
+
   bool Ready() const override {
     return !connections_.empty() &&
            std::all_of(connections_.begin(), connections_.end(),

@@ -34,6 +34,8 @@ constexpr char kAddSql[] =
     "INSERT INTO counters (name, value) VALUES (?1, ?2) ON CONFLICT (name) "
     "DO UPDATE SET value = counters.value + excluded.value RETURNING value";
 constexpr char kGetSql[] = "SELECT value FROM counters WHERE name = ?1";
+constexpr char kSchemaVersionSql[] =
+    "SELECT coalesce(max(version), 0) FROM schema_migrations";
 constexpr char kSetSql[] =
     "INSERT INTO counters (name, value) VALUES (?1, ?2) ON CONFLICT (name) "
     "DO UPDATE SET value = excluded.value";
@@ -49,7 +51,7 @@ Status StatementFailure(const std::string& error) {
 
 // One call on its way to the SQLite thread and back to its loop.
 struct Job {
-  enum class Op { kAdd, kGet, kSet, kMigrate };
+  enum class Op { kAdd, kGet, kSet, kMigrate, kSchemaVersion };
 
   explicit Job(Op op, std::string_view key = {}, std::int64_t value = 0)
       : op(op), key(key), value(value) {}
@@ -58,7 +60,7 @@ struct Job {
   std::string key;
   std::int64_t value = 0;
   std::vector<Migration> migrations;
-  CounterStore::ValueCallback value_done;    // kAdd, kGet
+  CounterStore::ValueCallback value_done;    // kAdd, kGet, kSchemaVersion
   CounterStore::StatusCallback status_done;  // kSet, kMigrate
   std::size_t loop = 0;
   Clock::time_point deadline;
@@ -122,6 +124,11 @@ class SqliteCounterStore final : public CounterStore {
     job.status_done = std::move(done);
     Enqueue(std::move(job));
   }
+  void SchemaVersion(ValueCallback done) override {
+    Job job(Job::Op::kSchemaVersion);
+    job.value_done = std::move(done);
+    Enqueue(std::move(job));
+  }
   bool Ready() const override { return ready_.load(); }
   void Close() override;
   std::string_view kind() const override { return "sqlite"; }
@@ -140,6 +147,7 @@ class SqliteCounterStore final : public CounterStore {
   void RunBatch(std::vector<Job>& jobs);
   void RunWrites(std::vector<Job*>& group);
   int RunOne(Job& job);
+  int RunSchemaVersion(Job& job);
   void Deliver(std::vector<Job>& jobs);
 
   const std::string url_;  // masked
@@ -360,6 +368,7 @@ void SqliteCounterStore::RunWrites(std::vector<Job*>& group) {
 // the call is settled (done, or failed on its own), else the error that
 // ends the whole transaction.
 int SqliteCounterStore::RunOne(Job& job) {
+  if (job.op == Job::Op::kSchemaVersion) return RunSchemaVersion(job);
   const char* sql = job.op == Job::Op::kAdd   ? kAddSql
                     : job.op == Job::Op::kGet ? kGetSql
                                               : kSetSql;
@@ -375,6 +384,26 @@ int SqliteCounterStore::RunOne(Job& job) {
   }
   if (conn_.EndsTransaction(rc)) return rc;
   job.status = StatementFailure(conn_.error());
+  return SQLITE_DONE;
+}
+
+// Inside the batch's transaction, as RunOne. No schema_migrations table:
+// nothing was migrated, version 0.
+int SqliteCounterStore::RunSchemaVersion(Job& job) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = conn_.Cached(kSchemaVersionSql, &stmt);
+  if (rc == SQLITE_OK) {
+    job.result = 0;
+    rc = conn_.Step(stmt, &job.result);
+    if (rc == SQLITE_DONE) return rc;
+  }
+  if (conn_.EndsTransaction(rc)) return rc;
+  const std::string error = conn_.error();
+  if (error.find("no such table") != std::string::npos) {
+    job.result = 0;
+  } else {
+    job.status = StatementFailure(error);
+  }
   return SQLITE_DONE;
 }
 

@@ -25,8 +25,8 @@
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/running_loops.hpp"
 #include "twelve/backing/counter_store.hpp"
-#include "twelve/log/logger.hpp"
 #include "twelve/backing/store_url.hpp"
+#include "twelve/log/logger.hpp"
 
 namespace twelve::backing {
 namespace {
@@ -161,6 +161,11 @@ class SqliteCounterStoreTest : public testing::Test {
     });
   }
 
+  Result<std::int64_t> SchemaVersion(CounterStore& store) {
+    return Call<Result<std::int64_t>>(
+        0, [&store](auto done) { store.SchemaVersion(done); });
+  }
+
   std::filesystem::path dir_;
   std::string path_;
   CapturingSink sink_;
@@ -226,6 +231,17 @@ TEST_F(SqliteCounterStoreTest, MigrateIsIdempotentAndRecorded) {
       "FROM schema_migrations");
   EXPECT_EQ(rows, std::vector<std::string>{"1|create_counters|1"});
   EXPECT_EQ(sink_.Lines("migration applied").size(), 1u);
+}
+
+TEST_F(SqliteCounterStoreTest, SchemaVersionIsZeroUntilMigratedThenTheLast) {
+  CounterStore& store = Open(path_, Patient());
+  Result<std::int64_t> before = SchemaVersion(store);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(*before, 0);
+  ASSERT_TRUE(Migrate(store).ok());
+  Result<std::int64_t> after = SchemaVersion(store);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(*after, kCreateCounters.version);
 }
 
 TEST_F(SqliteCounterStoreTest, MigrateAppliesOnlyVersionsNotYetRecorded) {
