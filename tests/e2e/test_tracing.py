@@ -95,3 +95,26 @@ def test_a_failed_visit_logs_its_error_with_the_requests_trace(start_server,
     assert failed["request_id"] == "visit-1"
     assert failed["span_id"] == access["span_id"], (failed, access)
     assert failed["level"] == "warn"
+
+
+def test_a_pipelined_request_without_traceparent_carries_no_earlier_trace(
+        welcome):
+    # welcome answers "/" once its store replies, so pipelined requests wait
+    # in the connection's queue, whose slots are reused: a slot that held a
+    # traced request must not lend its trace to the next one.
+    from http_client import build_request
+    traced = build_request(headers=[("traceparent", TRACEPARENT),
+                                    ("X-Request-ID", "traced")])
+    plain = build_request(headers=[("X-Request-ID", "plain")])
+    with welcome.connect() as conn:
+        for batch in (traced * 8, plain * 8, traced * 4 + plain * 4):
+            conn.send(batch)
+            assert [r.status for r in conn.read_responses(8)] == [200] * 8
+    events = _access_events(welcome, 24)
+    assert len(events) == 24
+    for event in events:
+        if event["request_id"] == "traced":
+            _assert_traced(event)
+        else:
+            assert "trace_id" not in event, event
+            assert "span_id" not in event, event
