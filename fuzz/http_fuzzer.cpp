@@ -42,6 +42,7 @@
 #include "http/connection.hpp"
 #include "http/server_state.hpp"
 #include "http/worker.hpp"
+#include "twelve/http/json.hpp"
 #include "twelve/http/router.hpp"
 #include "twelve/log/logger.hpp"
 
@@ -152,6 +153,35 @@ class Harness {
     router_.GetAsync("/drop", [this](const Request&, Responder) {
       ++calls_.failing;  // the Responder dies unanswered: 500
     });
+    // Path parameters, the query and JSON bodies: their decoders read the
+    // client's bytes too.
+    router_.Get("/items/{id}/parts/{part}", [this](const Request& request) {
+      return Numbered(request, Parameters(request));
+    });
+    router_.Post("/json", [this](const Request& request) {
+      Result<boost::json::value> body = ParseJsonBody(request);
+      return Numbered(request, body.ok()
+                                   ? JsonResponse(*body)
+                                   : JsonError(400, body.status().message()));
+    });
+  }
+
+  // A pattern's values are never empty nor longer than the path, and the
+  // route is the pattern, whatever the path held.
+  static Response Parameters(const Request& request) {
+    Require(request.route == "/items/{id}/parts/{part}",
+            "a pattern's route is the pattern");
+    std::string text;
+    for (std::string_view name : {"id", "part"}) {
+      std::optional<std::string_view> value = request.Param(name);
+      Require(value && !value->empty() && value->size() < request.path.size(),
+              "a path parameter is one decoded, non-empty segment");
+      text += std::to_string(value->size()) + " ";
+    }
+    std::optional<std::string> q = request.QueryParam("q");
+    Require(!q || q->size() <= request.query.size(),
+            "a query value is no longer than the query");
+    return Response::Text(text + (q ? std::to_string(q->size()) : "-") + "\n");
   }
 
   static Response BodySize(const Request& request) {

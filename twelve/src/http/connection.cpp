@@ -334,7 +334,8 @@ void Connection::Dispatch(Request& request, const ResponseFraming& framing) {
   if (match.status == 404) {
     Complete(current.id, ErrorResponse(Status::NotFound("no route")));
   } else if (match.status == 400) {
-    Complete(current.id, Response::Text(std::string(match.error) + "\n", 400));
+    Complete(current.id,
+             Response::Text(std::string(Router::kMalformedParam) + "\n", 400));
   } else if (match.status != 200) {
     Complete(current.id, Response::Text("method not allowed\n", 405)
                              .With("Allow", std::string(match.allow)));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -150,6 +151,14 @@ TEST(JsonResponse, TakesAStatus) {
   Response response = JsonResponse(boost::json::array{1, 2}, 201);
   EXPECT_EQ(response.status, 201);
   EXPECT_EQ(response.body, "[1,2]");
+}
+
+TEST(JsonResponse, TakesABracedObjectAsTheHeaderShows) {
+  const std::int64_t id = 3;
+  const std::string text = "hi";
+  Response response = JsonResponse({{"id", id}, {"text", text}}, 201);
+  EXPECT_EQ(response.status, 201);
+  EXPECT_EQ(response.body, R"({"id":3,"text":"hi"})");
 }
 
 TEST(JsonResponse, RoundTripsThroughTheParser) {

@@ -26,6 +26,13 @@ std::string AllowHeader(std::vector<std::string> methods) {
   return allow;
 }
 
+Router::Match WithStatus(int status, std::string_view route) {
+  Router::Match match;
+  match.status = status;
+  match.route = route;
+  return match;
+}
+
 }  // namespace
 
 Router& Router::Get(std::string path, Handler handler) {
@@ -98,23 +105,25 @@ Router::Path& Router::PathEntry(std::string path) {
 }
 
 Router::Match Router::ForMethod(const Path& entry, std::string_view method) {
-  const Route* get = nullptr;
+  const Route* found = nullptr;
   for (const Route& route : entry.routes) {
     if (route.method == method) {
-      get = &route;
+      found = &route;
       break;
     }
-    if (route.method == "GET" && method == "HEAD") get = &route;
+    if (route.method == "GET" && method == "HEAD") found = &route;
   }
-  if (get == nullptr)
-    return Match{nullptr, nullptr, 405, entry.allow, entry.path, {}, {}};
-  return Match{get->handler ? &get->handler : nullptr,
-               get->handler ? nullptr : &get->async_handler,
-               200,
-               {},
-               entry.path,
-               {},
-               {}};
+  Match match;
+  match.route = entry.path;
+  if (found == nullptr) {
+    match.status = 405;
+    match.allow = entry.allow;
+  } else if (found->handler) {
+    match.handler = &found->handler;
+  } else {
+    match.async_handler = &found->async_handler;
+  }
+  return match;
 }
 
 // A linear scan: a service has a handful of routes, and comparing a few short
@@ -125,7 +134,7 @@ Router::Match Router::Find(std::string_view method, std::string_view path,
   for (const Path& entry : exact_) {
     if (entry.path == path) return ForMethod(entry, method);
   }
-  if (patterns_.empty()) return Match{nullptr, nullptr, 404, {}, {}, {}, {}};
+  if (patterns_.empty()) return WithStatus(404, {});
   return FindPattern(method, path, storage);
 }
 
@@ -137,14 +146,7 @@ Router::Match Router::FindPattern(std::string_view method,
       case PatternMatch::kNo:
         continue;
       case PatternMatch::kMalformedEscape:
-        return Match{nullptr,
-                     nullptr,
-                     400,
-                     {},
-                     entry.path,
-                     {},
-                     "malformed percent-encoding in a path parameter: "
-                     "expected '%' and two hex digits"};
+        return WithStatus(400, entry.path);
       case PatternMatch::kYes: {
         Match match = ForMethod(entry, method);
         if (match.status == 200) match.params = storage.params;
@@ -152,7 +154,7 @@ Router::Match Router::FindPattern(std::string_view method,
       }
     }
   }
-  return Match{nullptr, nullptr, 404, {}, {}, {}, {}};
+  return WithStatus(404, {});
 }
 
 }  // namespace twelve

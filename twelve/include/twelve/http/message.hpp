@@ -44,7 +44,9 @@ struct Request {
   std::string_view request_id;      // from a sane X-Request-ID, or generated
   std::string_view remote_address;  // "127.0.0.1:53412"
   // The registered path that matched ("/notes/{id}"); empty when nothing
-  // matched. Label logs and metrics with it, never with `path`.
+  // matched. Label logs and metrics with it, never with `path`. Unlike the
+  // other views it points into the Router, so it stays valid while the
+  // server runs (a log or metric may keep it).
   std::string_view route;
   // Set by the router when a pattern matched; see Param().
   std::span<const PathParam> params;

@@ -61,13 +61,16 @@ class Router {
     std::string_view allow;  // for 405: "GET, HEAD"
     // The registered path that matched ("/notes/{id}"), for 200, 400 and
     // 405; empty for 404. Logs and metrics label requests with it, never
-    // with the raw path.
+    // with the raw path. Points into the Router: valid while it lives.
     std::string_view route;
     // For 200: the path parameters, views into the storage given to Find()
     // and into the path. Empty for an exact path.
     std::span<const PathParam> params;
-    std::string_view error;  // for 400: why (static text)
   };
+  // Why a Match has status 400 (the one reason the router has).
+  static constexpr std::string_view kMalformedParam =
+      "malformed percent-encoding in a path parameter: expected '%' and two "
+      "hex digits";
   // `storage` is cleared and refilled when a pattern matches; the params
   // point into it (and into `path`) until the next call with it.
   Match Find(std::string_view method, std::string_view path,
