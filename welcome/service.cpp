@@ -12,8 +12,8 @@ twelve::Status Service::Start(twelve::ServeContext& context) {
       twelve::OpenCounterStore(*url, StoreOptionsFrom(context.settings()),
                                context.loops(), context.log());
   if (!store.ok()) return store.status();
-  store_ =
-      twelve::NewCoalescingCounterStore(std::move(*store), context.loops());
+  store_ = twelve::NewCoalescingCounterStore(std::move(*store), context.loops(),
+                                             context.log());
   context.log().Info("store attached",
                      {{"store", store_->kind()}, {"url", url->Masked()}});
   visits_ = std::make_unique<Visits>(*store_);

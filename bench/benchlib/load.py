@@ -11,7 +11,7 @@ import socket
 import subprocess
 import time
 
-from benchlib import procs
+from benchlib import procs, round_trips as rt
 from benchlib.servers import LOOPBACK, BenchError
 
 WRK_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
@@ -46,11 +46,12 @@ def wrk_version():
 
 
 def run_wrk(shape, running, store_pids, duration, wrk_cpus,
-            sample_every=0.1):
+            round_trips=None, sample_every=0.1):
     """One wrk run of `duration` seconds against `running`. Returns wrk's
     figures plus the server's max RSS during the run, its CPU time (and the
-    store's), wrk's own CPU time, the machine's busy CPU, and the bytes its
-    log grew by."""
+    store's), wrk's own CPU time, the machine's busy CPU, the bytes its
+    log grew by, and the store's round trips (a round_trips counter's
+    delta; None without one)."""
     url = f"http://{LOOPBACK}:{running.port}/"
     cmd = ["wrk", "-t1", f"-c{shape.connections}", f"-d{duration}s",
            "--latency", f"--timeout={WRK_TIMEOUT}",
@@ -63,6 +64,7 @@ def run_wrk(shape, running, store_pids, duration, wrk_cpus,
     store_before = procs.cpu_seconds(store_pids)
     sys_before = procs.system_cpu()
     wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    trips_before = round_trips.read() if round_trips else None
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
@@ -78,6 +80,8 @@ def run_wrk(shape, running, store_pids, duration, wrk_cpus,
     cpu = procs.cpu_delta(cpu_before, procs.cpu_seconds(server_pids))
     store_cpu = procs.cpu_delta(store_before, procs.cpu_seconds(store_pids))
     log_bytes = running.log_bytes() - log_before
+    trips = (rt.delta(trips_before, round_trips.read(), round_trips)
+             if round_trips else None)
     report = None
     for line in out.decode(errors="replace").splitlines():
         if line.startswith("BENCH_JSON "):
@@ -91,6 +95,9 @@ def run_wrk(shape, running, store_pids, duration, wrk_cpus,
     seconds = report["duration_us"] / 1e6
     return {
         "requests": report["requests"],
+        # Every 200 on / is a visit (welcome, counter.py).
+        "visits": report["requests"] - report["errors"]["status"],
+        "round_trips": trips,
         "rps": report["requests"] / seconds if seconds else 0.0,
         "latency_us": report["latency_us"],
         "errors": report["errors"],

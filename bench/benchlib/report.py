@@ -34,6 +34,11 @@ def _timed(run, percentile):
     return value if latency.get("distinct", 1) and value > 0 else None
 
 
+def _per_s(run, key):
+    seconds = run.get("wrk_duration_s") or run["elapsed_s"]
+    return run[key] / seconds if seconds else None
+
+
 def _busy(run, key):
     seconds = run.get("wrk_duration_s") or run["elapsed_s"]
     return run[key] / seconds * 100 if seconds else None
@@ -56,6 +61,9 @@ def summarize(samples):
                 errors[kind] = errors.get(kind, 0) + n
         cpu = sum(r["server_cpu_s"] for r in runs)
         store = sum(r["store_cpu_s"] for r in runs)
+        counted = [r for r in runs if r.get("round_trips") is not None]
+        visits = sum(r["visits"] for r in counted)
+        trips = sum(r["round_trips"] for r in counted)
         out.setdefault(config, {}).setdefault(shape, {})[server] = {
             "rounds": len(runs),
             "rps": median([r["rps"] for r in runs]),
@@ -75,6 +83,17 @@ def summarize(samples):
             "server_busy_pct": median([_busy(r, "server_cpu_s")
                                        for r in runs]),
             "wrk_busy_pct": median([_busy(r, "wrk_cpu_s") for r in runs]),
+            # The store's round trips (commits for SQL stores), counted by
+            # the store: None for servers without one.
+            "visits_per_s": median([_per_s(r, "visits") for r in counted]),
+            "round_trips": trips if counted else None,
+            "round_trips_per_s":
+                median([_per_s(r, "round_trips") for r in counted]),
+            "visits_per_round_trip":
+                visits / trips if counted and trips else None,
+            "store_cpu_us_per_visit":
+                store / visits * 1e6 if counted and visits and store
+                else None,
             "log_bytes_per_request":
                 sum(r["log_bytes"] for r in runs) / requests
                 if requests else None,
@@ -106,6 +125,21 @@ def _ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def _figure(summary, config, shape, server, key):
+    try:
+        return summary[config][shape][server][key]
+    except KeyError:
+        return None
+
+
+def cpu_x_ceiling(summary, config, shape, server):
+    """CPU per request over the ceiling's, same shape and configuration."""
+    return _ratio(_figure(summary, config, shape, server,
+                          "cpu_us_per_request"),
+                  _figure(summary, config, shape, "ceiling",
+                          "cpu_us_per_request"))
+
+
 PEERS = {"hello": ("flask-hello", "gunicorn-hello"),
          "counter": ("flask-counter", "gunicorn-counter")}
 
@@ -131,6 +165,26 @@ def targets(summary, per_server, idle):
                  "c50", "hello", "gunicorn-hello", 20)
     ratio_target("welcome on Redis ≥ 0.5× hello, 50 connections",
                  "c50", "welcome-redis", "hello", 0.5)
+    ratio_target("welcome on Redis ≥ 0.8× hello, pipelined depth 16",
+                 "pipe16", "welcome-redis", "hello", 0.8)
+    ratio_target("welcome on SQLite ≥ 0.8× hello, pipelined depth 16",
+                 "pipe16", "welcome-sqlite", "hello", 0.8)
+    ratio_target("welcome on PostgreSQL ≥ 0.5× hello, 50 connections",
+                 "c50", "welcome-postgres", "hello", 0.5)
+    ratio_target("welcome on PostgreSQL ≥ 0.3× hello, pipelined depth 16",
+                 "pipe16", "welcome-postgres", "hello", 0.3)
+    per_commit = _figure(summary, "pinned", "c50", "welcome-postgres",
+                         "visits_per_round_trip")
+    out.append(("PostgreSQL (fsync on) ≥ 20 visits per commit, 50 "
+                "connections, WEB_THREADS=1",
+                f"{per_commit:.1f}" if per_commit else "not measured",
+                None if per_commit is None else per_commit >= 20))
+    for shape, text, ceiling in (("c50", "50 connections", 1.1),
+                                 ("pipe16", "pipelined depth 16", 1.25)):
+        r = cpu_x_ceiling(summary, "pinned", shape, "hello")
+        out.append((f"hello's CPU/request ≤ {ceiling}× the ceiling's, "
+                    f"{text}", _x(r) if r is not None else "not measured",
+                    None if r is None else r <= ceiling))
     for name in ("welcome-redis", "welcome-postgres", "welcome-sqlite"):
         figures = per_server.get(name)
         store = name.split("-")[1]
@@ -225,7 +279,7 @@ def markdown(result, chart_name):
         "",
         f"![requests per second]({chart_name})",
         "",
-        "## Targets (issue 4: pinned configuration, medians)",
+        "## Targets (issues 4 and 12: pinned configuration, medians)",
         "",
         "| target | measured | verdict |",
         "|---|---|---|",
@@ -248,8 +302,8 @@ def markdown(result, chart_name):
             lines += [f"### {shape.label}", "",
                       "| server | req/s | × ceiling | × hello | × Flask "
                       "server | × gunicorn | p50 | p99 | errors | RSS under "
-                      "load | CPU/request | store CPU/request | CPU busy: "
-                      "server / wrk |",
+                      "load | CPU/request | CPU/request × ceiling | CPU "
+                      "busy: server / wrk |",
                       "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
             rps = {name: f["rps"] for name, f in rows.items()}
             for name in result["server_order"]:
@@ -267,14 +321,18 @@ def markdown(result, chart_name):
                     f"| {_us(f['p50_us'])} | {_us(f['p99_us'])} "
                     f"| {_errors(f)} | {_mib(f['rss_load_kib'])} "
                     f"| {_us(f['cpu_us_per_request'])} "
-                    f"| {_us(f['store_cpu_us_per_request'])} "
+                    f"| {_x(cpu_x_ceiling(summary, config, shape.name, name))}"
+                    " "
                     f"| {_pct(f['server_busy_pct'])} / "
                     f"{_pct(f['wrk_busy_pct'])} |")
             lines.append("")
+            lines += _stores_table(result, rows)
     lines += ["## Per server: memory and start", "",
               "| server | idle RSS | idle RSS after the load | exec → first "
-              "200 (median) | starts | log bytes/request (pinned, 50 conn.) |",
-              "|---|--:|--:|--:|--:|--:|"]
+              "200 (median) | starts | log bytes/request (pinned, 50 conn.) "
+              "| its own count: visits / batches (per batch) | store round "
+              "trips/s when idle |",
+              "|---|--:|--:|--:|--:|--:|--:|--:|"]
     for name in result["server_order"]:
         f = per_server.get(name)
         if f is None:
@@ -286,7 +344,9 @@ def markdown(result, chart_name):
         lines.append(
             f"| {labels[name]} | {_mib(f['idle_rss_kib'])} "
             f"| {_mib(f.get('rss_after_load_kib'))} | {_ms(f['start_ms'])} "
-            f"| {len(f['start_ms_all'])} | {_num(log)} |")
+            f"| {len(f['start_ms_all'])} | {_num(log)} "
+            f"| {_app_totals(f.get('app_totals'))} "
+            f"| {_num(f.get('idle_round_trips_per_s'), 1)} |")
     idle = result.get("idle_connections")
     if idle:
         per_conn = idle["cost_kib"] * 1024 / idle["connections"]
@@ -323,17 +383,59 @@ def markdown(result, chart_name):
               "- RSS: VmRSS summed over the server's processes (gunicorn: "
               "master and workers), the largest sample (every 100 ms) under "
               "load. CPU/request: utime+stime of those processes over the "
-              "runs, divided by the requests answered; store CPU likewise "
-              "for redis-server or PostgreSQL (SQLite runs inside welcome). "
+              "runs, divided by the requests answered; × ceiling is that "
+              "over the ceiling's in the same table. "
               "CPU busy: that CPU time over the run's length, in % of one "
               "CPU, for the server and for wrk: the side near 100% bounds "
               "the figure (pinned, each has one CPU).",
+              "- Stores (after each shape's table): visits are the 200s "
+              "answered; a round trip is what the store counted: Redis's "
+              "INFO commandstats calls of INCRBY (welcome: one per batch; "
+              "counter.py: one per visit, redis-py's incr()); PostgreSQL's "
+              "pg_stat_database.xact_commit; SQLite's wal-index change "
+              "counter (one per commit), less what the idle server made "
+              "them count. Store CPU/visit: redis-server's or PostgreSQL's "
+              "utime+stime over the visits; SQLite runs inside welcome "
+              "(in-process: its CPU is in welcome's CPU/request). Its own "
+              "count: welcome's \"counter store totals\" event at exit.",
               "- Every server logs as users run it: the kit's access events "
               "on (ACCESS_LOG=on, JSON lines), Flask's request lines, "
               "gunicorn's access log; stdout to a file.",
               "- The kit runs with WEB_THREADS=1. See docs/performance.md "
               "for the method and what bounds each figure.", ""]
     return "\n".join(lines)
+
+
+def _app_totals(totals):
+    if not totals:
+        return "–"
+    per = _ratio(totals["visits"], totals["batches"])
+    return (f"{totals['visits']:,} / {totals['batches']:,} "
+            f"({_num(per, 1)})")
+
+
+def _stores_table(result, rows):
+    """What bounds each store in one shape: how many visits share a round
+    trip (a commit, for SQL stores), how many round trips a second, and
+    the store's CPU per visit."""
+    names = [n for n in result["server_order"]
+             if n in rows and result.get("stores", {}).get(n)]
+    if not names:
+        return []
+    out = ["| store | visits/s | visits per round trip | round trips/s | "
+           "round trip | store CPU/visit |", "|---|--:|--:|--:|---|--:|"]
+    for name in names:
+        f = rows[name]
+        store = result["stores"][name]
+        cpu = ("in-process" if store == "sqlite"
+               else _us(f.get("store_cpu_us_per_visit")))
+        out.append(
+            f"| {result['labels'][name]} | {_num(f.get('visits_per_s'))} "
+            f"| {_num(f.get('visits_per_round_trip'), 1)} "
+            f"| {_num(f.get('round_trips_per_s'))} "
+            f"| {result.get('round_trip_labels', {}).get(name, '–')} "
+            f"| {cpu} |")
+    return out + [""]
 
 
 def _errors(f):

@@ -2,6 +2,7 @@
 the idle connections it holds, the rounds of wrk runs, and the result
 (everything measured, before any formatting)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -9,7 +10,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import load, machine, procs, report, servers
+from benchlib import load, machine, procs, report, round_trips, servers
 from benchlib.servers import BenchError
 
 BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -81,6 +82,26 @@ def start_samples(server, rundir, count):
     return starts, rss
 
 
+def store_totals(log_path):
+    """welcome's own count of its visits and store round trips over its
+    life, from the "counter store totals" event it logs when it stops (the
+    log holds what followed the last run), or None."""
+    try:
+        with open(log_path, "rb") as f:
+            lines = f.read().decode(errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        if '"counter store totals"' in line:
+            try:
+                event = json.loads(line)
+                return {"visits": event["visits"],
+                        "batches": event["batches"]}
+            except (ValueError, KeyError):
+                return None
+    return None
+
+
 class Suite:
     """One run: stores, servers, rounds; then the results."""
 
@@ -97,6 +118,7 @@ class Suite:
         self.per_server = {}
         self.idle = None
         self.failures = {}
+        self.counters = {}  # server name -> its store's round-trip counter
 
     def store_pids(self, server):
         if server.store == "redis" and self.redis:
@@ -140,6 +162,9 @@ class Suite:
                                   os.path.join(BENCH, "peers"), self.rundir,
                                   self.redis, self.postgres)
         self.servers = [s for s in catalog if s.name in selected]
+        self.counters = {s.name: round_trips.for_server(s, self.redis,
+                                                        self.postgres)
+                         for s in self.servers}
         for server in list(self.servers):
             if server.store in store_errors:
                 self.fail(server.name, store_errors[server.store])
@@ -196,6 +221,29 @@ class Suite:
             f = self.per_server[server.name]
             f["start_ms_all"].append(running.ready_s * 1000)
             f["idle_rss_kib_all"].append(idle_rss(running))
+        self.measure_idle_round_trips()
+
+    def measure_idle_round_trips(self):
+        """What the stores count while every server idles (reconnects,
+        health checks...), per second: subtracted from each run's round
+        trips, and reported."""
+        counting = {n: c for n, c in self.counters.items()
+                    if c and n in self.running}
+        if not counting:
+            return
+        seconds = max(1, self.mode["duration"])
+        log(f"round trips of idle servers over {seconds} s")
+        try:
+            before = {n: c.read() for n, c in counting.items()}
+            started = time.monotonic()
+            time.sleep(seconds)
+            for name, c in counting.items():
+                trips = round_trips.delta(before[name], c.read(), c)
+                self.per_server[name]["idle_round_trips_per_s"] = (
+                    trips / (time.monotonic() - started))
+        except (BenchError, OSError) as e:
+            self.failures["idle round trips"] = str(e)
+            log(f"FAILED idle round trips: {e}")
 
     def place(self, config):
         """Puts servers and stores on their CPUs for `config`; returns wrk's
@@ -245,11 +293,17 @@ class Suite:
         try:
             figures = load.run_wrk(shape, running,
                                    self.store_pids(running.server),
-                                   self.mode["duration"], wrk_cpus)
-        except BenchError as e:
+                                   self.mode["duration"], wrk_cpus,
+                                   self.counters.get(name))
+        except (BenchError, OSError) as e:
             self.fail(name, e)
             return
         running.truncate_log()
+        if figures["round_trips"] is not None:
+            idle = self.per_server[name].get("idle_round_trips_per_s", 0)
+            figures["round_trips_raw"] = figures["round_trips"]
+            figures["round_trips"] = max(0, figures["round_trips"] - round(
+                idle * figures["elapsed_s"]))
         if not procs.alive(running.proc):
             self.fail(name, f"exited during the load ({config} "
                       f"{shape.name}); its log ends: {running.log_tail()}")
@@ -268,6 +322,9 @@ class Suite:
                 # Its figures stand; the failed stop is reported with them.
                 self.failures[name] = str(e)
                 log(f"FAILED {name}: {e}")
+            totals = store_totals(running.log)
+            if totals:
+                self.per_server[name]["app_totals"] = totals
         self.running = {}
 
     def teardown(self):
@@ -300,6 +357,9 @@ class Suite:
             "server_order": [s.name for s in self.servers],
             "labels": {s.name: s.label for s in self.servers},
             "groups": {s.name: s.group for s in self.servers},
+            "stores": {s.name: s.store for s in self.servers},
+            "round_trip_labels": {n: c.label for n, c in self.counters.items()
+                                  if c},
             "shapes": {s.name: {"label": s.label, "connections":
                                 s.connections, "script": s.script}
                        for s in self.args.shapes},

@@ -7,14 +7,18 @@
 
 #include "process/event_loops.hpp"
 #include "twelve/backing/counter_store.hpp"
+#include "twelve/log/logger.hpp"
 
 namespace {
 
 void BM_CoalescedVisits(benchmark::State& state) {
   boost::asio::io_context io;
   twelve::EventLoops loops({&io});
-  auto store =
-      twelve::NewCoalescingCounterStore(twelve::NewMemoryCounterStore(), loops);
+  twelve::StdoutSink sink;  // the store is never closed: it logs nothing
+  const twelve::Logger log(sink, twelve::LogLevel::kWarn,
+                           twelve::LogFormat::kJson);
+  auto store = twelve::NewCoalescingCounterStore(
+      twelve::NewMemoryCounterStore(), loops, log);
   const auto visits = state.range(0);
   std::int64_t last = 0;
   for (auto _ : state) {

@@ -7,11 +7,15 @@
 // One batch per key and loop is in flight at a time, as in a database's
 // group commit: what arrives during a round trip waits and goes out as the
 // next batch, so batches grow with the load instead of the store's queue.
+//
+// How well it coalesces is counted (StoreCounters: visits and batches per
+// loop) and logged once when the store closes, as "counter store totals".
 
 #include <boost/asio/post.hpp>
 #include <string>
 #include <vector>
 
+#include "backing/store_counters.hpp"
 #include "process/event_loops.hpp"
 #include "twelve/backing/counter_store.hpp"
 
@@ -20,8 +24,13 @@ namespace {
 
 class CoalescingCounterStore final : public CounterStore {
  public:
-  CoalescingCounterStore(std::unique_ptr<CounterStore> store, EventLoops& loops)
-      : store_(std::move(store)), loops_(loops), batches_(loops.size()) {}
+  CoalescingCounterStore(std::unique_ptr<CounterStore> store, EventLoops& loops,
+                         const Logger& log)
+      : store_(std::move(store)),
+        loops_(loops),
+        log_(log),
+        batches_(loops.size()),
+        counters_(loops.size()) {}
 
   void Add(std::string_view key, std::int64_t delta,
            ValueCallback done) override {
@@ -59,6 +68,8 @@ class CoalescingCounterStore final : public CounterStore {
   // The store drops its pending callbacks; the waiters they stood for are
   // dropped with them, as the contract says.
   void Close() override {
+    if (!closed_) LogTotals();
+    closed_ = true;
     store_->Close();
     for (std::vector<Batch>& batches : batches_) {
       for (Batch& batch : batches) {
@@ -97,6 +108,7 @@ class CoalescingCounterStore final : public CounterStore {
     batch.sent.swap(batch.waiters);
     batch.in_flight = true;
     auto k = static_cast<std::int64_t>(batch.sent.size());
+    counters_.Record(loop, batch.sent.size());
     store_->Add(key, k, [this, loop, key, k](Result<std::int64_t> sum) {
       OnReply(loop, key, k, sum);
     });
@@ -124,16 +136,27 @@ class CoalescingCounterStore final : public CounterStore {
     if (!batch.waiters.empty()) Flush(loop, key);
   }
 
+  // Called once, after the loops stopped: the totals are final.
+  void LogTotals() const {
+    StoreCounters::Totals totals = counters_.Read();
+    log_.Info("counter store totals", {{"store", store_->kind()},
+                                       {"visits", totals.visits},
+                                       {"batches", totals.batches}});
+  }
+
   std::unique_ptr<CounterStore> store_;
   EventLoops& loops_;
+  const Logger& log_;
   std::vector<std::vector<Batch>> batches_;  // per loop; touched only by it
+  StoreCounters counters_;
+  bool closed_ = false;
 };
 
 }  // namespace
 
 std::unique_ptr<CounterStore> NewCoalescingCounterStore(
-    std::unique_ptr<CounterStore> store, EventLoops& loops) {
-  return std::make_unique<CoalescingCounterStore>(std::move(store), loops);
+    std::unique_ptr<CounterStore> store, EventLoops& loops, const Logger& log) {
+  return std::make_unique<CoalescingCounterStore>(std::move(store), loops, log);
 }
 
 }  // namespace twelve

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "process/event_loops.hpp"
+#include "tests/support/capturing_sink.hpp"
 #include "twelve/backing/counter_store.hpp"
 
 namespace twelve {
@@ -123,9 +124,11 @@ Outcome VisitInOneTurn(CounterStore& store, boost::asio::io_context& io,
 TEST(CoalescingCounterStore, OneTurnBecomesOneStoreCall) {
   boost::asio::io_context io;
   EventLoops loops({&io});
+  test_support::CapturingSink sink;
+  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
   int adds = 0;
-  auto store =
-      NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds), loops);
+  auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
+                                         loops, log);
   Outcome outcome = VisitInOneTurn(*store, io, 100);
   EXPECT_EQ(adds, 1);
   ASSERT_EQ(outcome.values.size(), 100u);
@@ -134,9 +137,11 @@ TEST(CoalescingCounterStore, OneTurnBecomesOneStoreCall) {
 TEST(CoalescingCounterStore, EveryCallerGetsADistinctNumberAndTotalIsExact) {
   boost::asio::io_context io;
   EventLoops loops({&io});
+  test_support::CapturingSink sink;
+  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
   int adds = 0;
-  auto store =
-      NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds), loops);
+  auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
+                                         loops, log);
   std::set<std::int64_t> seen;
   for (int turn = 0; turn < 5; ++turn) {
     for (std::int64_t value : VisitInOneTurn(*store, io, 7).values) {
@@ -152,9 +157,11 @@ TEST(CoalescingCounterStore, EveryCallerGetsADistinctNumberAndTotalIsExact) {
 TEST(CoalescingCounterStore, FailureFailsEveryCallerOfTheBatch) {
   boost::asio::io_context io;
   EventLoops loops({&io});
+  test_support::CapturingSink sink;
+  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
   int adds = 0;
   auto store = NewCoalescingCounterStore(
-      std::make_unique<CountingStore>(&adds, /*fail=*/true), loops);
+      std::make_unique<CountingStore>(&adds, /*fail=*/true), loops, log);
   Outcome outcome = VisitInOneTurn(*store, io, 3);
   EXPECT_TRUE(outcome.values.empty());
   ASSERT_EQ(outcome.failures.size(), 3u);
@@ -166,9 +173,11 @@ TEST(CoalescingCounterStore, FailureFailsEveryCallerOfTheBatch) {
 TEST(CoalescingCounterStore, VisitsDuringARoundTripGoInTheNextBatch) {
   boost::asio::io_context io;
   EventLoops loops({&io});
+  test_support::CapturingSink sink;
+  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
   auto held = std::make_unique<HeldStore>();
   HeldStore& store_double = *held;
-  auto store = NewCoalescingCounterStore(std::move(held), loops);
+  auto store = NewCoalescingCounterStore(std::move(held), loops, log);
   std::vector<std::int64_t> values;
   auto visit = [&](int times) {
     boost::asio::post(io, [&, times] {
@@ -204,7 +213,9 @@ TEST(CoalescingCounterStore, AWaiterMayVisitOtherKeysDuringTheReply) {
   EventLoops loops({&io});
   auto held = std::make_unique<HeldStore>();
   HeldStore& store_double = *held;
-  auto store = NewCoalescingCounterStore(std::move(held), loops);
+  test_support::CapturingSink sink;
+  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
+  auto store = NewCoalescingCounterStore(std::move(held), loops, log);
   std::vector<std::int64_t> firsts;
   int others = 0;
   boost::asio::post(io, [&] {
@@ -235,7 +246,10 @@ TEST(CoalescingCounterStore, AWaiterMayVisitOtherKeysDuringTheReply) {
 TEST(CoalescingCounterStore, CloseDropsTheWaitersOfTheBatchInFlight) {
   boost::asio::io_context io;
   EventLoops loops({&io});
-  auto store = NewCoalescingCounterStore(std::make_unique<HeldStore>(), loops);
+  test_support::CapturingSink sink;
+  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
+  auto store =
+      NewCoalescingCounterStore(std::make_unique<HeldStore>(), loops, log);
   auto token = std::make_shared<int>(0);
   std::weak_ptr<int> watch = token;
   boost::asio::post(io, [&, token] {
@@ -251,9 +265,11 @@ TEST(CoalescingCounterStore, CloseDropsTheWaitersOfTheBatchInFlight) {
 TEST(CoalescingCounterStore, AFailedBatchStillSendsTheNextOne) {
   boost::asio::io_context io;
   EventLoops loops({&io});
+  test_support::CapturingSink sink;
+  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
   int adds = 0;
   auto store = NewCoalescingCounterStore(
-      std::make_unique<CountingStore>(&adds, /*fail=*/true), loops);
+      std::make_unique<CountingStore>(&adds, /*fail=*/true), loops, log);
   EXPECT_EQ(VisitInOneTurn(*store, io, 2).failures.size(), 2u);
   EXPECT_EQ(VisitInOneTurn(*store, io, 4).failures.size(), 4u);
   EXPECT_EQ(adds, 2);
@@ -262,13 +278,57 @@ TEST(CoalescingCounterStore, AFailedBatchStillSendsTheNextOne) {
 TEST(CoalescingCounterStore, OtherDeltasPassThrough) {
   boost::asio::io_context io;
   EventLoops loops({&io});
+  test_support::CapturingSink sink;
+  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
   int adds = 0;
-  auto store =
-      NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds), loops);
+  auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
+                                         loops, log);
   std::int64_t answer = 0;
   store->Add("k", 5, [&](Result<std::int64_t> value) { answer = *value; });
   EXPECT_EQ(answer, 5);
   EXPECT_EQ(adds, 1);
+}
+
+// The bench reads visits per round trip for SQLite (no server to ask) from
+// this event; issue 14 will serve the same counters as metrics.
+TEST(CoalescingCounterStore, LogsVisitsAndBatchesOnceWhenClosed) {
+  boost::asio::io_context io;
+  EventLoops loops({&io});
+  test_support::CapturingSink sink;
+  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
+  int adds = 0;
+  auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
+                                         loops, log);
+  VisitInOneTurn(*store, io, 7);
+  VisitInOneTurn(*store, io, 1);
+  VisitInOneTurn(*store, io, 4);
+  store->Add("k", 5, [](Result<std::int64_t>) {});  // not a visit
+  EXPECT_EQ(sink.Count("counter store totals"), 0);
+
+  store->Close();
+  store->Close();
+  std::vector<std::string> lines = sink.Lines("counter store totals");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find(R"("store":"counting","visits":12,"batches":3)"),
+            std::string::npos)
+      << lines[0];
+}
+
+TEST(CoalescingCounterStore, CountsTheBatchesOfEveryLoop) {
+  boost::asio::io_context first;
+  boost::asio::io_context second;
+  EventLoops loops({&first, &second});
+  test_support::CapturingSink sink;
+  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
+  int adds = 0;
+  auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
+                                         loops, log);
+  VisitInOneTurn(*store, first, 3);
+  VisitInOneTurn(*store, second, 5);
+  VisitInOneTurn(*store, second, 2);
+  store->Close();
+  EXPECT_EQ(adds, 3);
+  EXPECT_EQ(sink.Count(R"("visits":10,"batches":3)"), 1) << sink.All();
 }
 
 }  // namespace

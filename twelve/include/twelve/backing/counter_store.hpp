@@ -102,8 +102,11 @@ std::unique_ptr<CounterStore> NewMemoryCounterStore();
 // Wraps `store` so that the Add(key, 1) calls made on one loop in one turn
 // of that loop go out as a single Add(key, k); each caller still receives
 // its own distinct value from the range that came back. The total stays
-// exact; a failure fails every caller of the batch.
+// exact; a failure fails every caller of the batch. Close() logs, once, on
+// `log` (which must outlive the store), the visits it batched and the
+// batches it sent: {"msg":"counter store totals","store":...,"visits":N,
+// "batches":M}, M being the store's round trips (commits for SQL stores).
 std::unique_ptr<CounterStore> NewCoalescingCounterStore(
-    std::unique_ptr<CounterStore> store, EventLoops& loops);
+    std::unique_ptr<CounterStore> store, EventLoops& loops, const Logger& log);
 
 }  // namespace twelve
