@@ -32,6 +32,11 @@ class TaskLoop {
   Status RunForStatus(
       const std::function<void(CounterStore::StatusCallback)>& start,
       std::chrono::milliseconds timeout);
+  // Runs `start` on the loop and blocks until it calls `done`, or until
+  // `timeout` passes (kTimeout). The operation keeps what it reports in
+  // state it shares with the caller (an answer may come after a timeout).
+  Status RunUntilDone(const std::function<void(std::function<void()>)>& start,
+                      std::chrono::milliseconds timeout);
 
  private:
   class Impl;
