@@ -282,13 +282,19 @@ void Connection::MaybeSendContinue() {
   out_.append(kContinue);
 }
 
-void Connection::Dispatch(const Request& request,
-                          const ResponseFraming& framing) {
+// Routes the request, then answers it or calls its handler, with the
+// matched route and path parameters set on it.
+void Connection::Dispatch(Request& request, const ResponseFraming& framing) {
   InFlight current{next_id_++, &request, framing, request_began_};
   current_ = &current;
-  Router::Match match = state_.router.Find(request.method, request.path);
+  Router::Match match =
+      state_.router.Find(request.method, request.path, worker_.path_params());
+  request.route = match.route;
+  request.params = match.params;
   if (match.status == 404) {
     Complete(current.id, ErrorResponse(Status::NotFound("no route")));
+  } else if (match.status == 400) {
+    Complete(current.id, Response::Text(std::string(match.error) + "\n", 400));
   } else if (match.status != 200) {
     Complete(current.id, Response::Text("method not allowed\n", 405)
                              .With("Allow", std::string(match.allow)));

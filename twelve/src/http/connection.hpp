@@ -110,7 +110,7 @@ class Connection final : public detail::ResponseSink,
   void Resume();
   void Consume(const char* data, std::size_t size, bool own_buffer);
   void FitPartial();
-  void Dispatch(const Request& request, const ResponseFraming& framing);
+  void Dispatch(Request& request, const ResponseFraming& framing);
   void CallHandler(const Router::Match& match, const Request& request,
                    std::uint64_t id);
   void LogHandlerFailure(const Request& request, std::string_view error);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "http/percent_decoding.hpp"
+
 namespace twelve {
 namespace {
 
@@ -28,6 +30,39 @@ Response MakeResponse(content_type::Constant type, std::string body,
 std::optional<std::string_view> Request::Header(std::string_view name) const {
   for (const HeaderField& field : headers) {
     if (EqualsIgnoreCase(field.name, name)) return field.value;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> Request::Param(std::string_view name) const {
+  for (const PathParam& param : params) {
+    if (param.name == name) return param.value;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Request::QueryParam(std::string_view name) const {
+  std::string decoded_name;
+  std::string value;
+  std::string_view rest = query;
+  while (!rest.empty()) {
+    const std::size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view()
+                                         : rest.substr(amp + 1);
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    const std::string_view raw_name = pair.substr(0, eq);
+    decoded_name.clear();
+    if (!AppendPercentDecoded(raw_name, PlusIs::kSpace, decoded_name) ||
+        decoded_name != name) {
+      continue;
+    }
+    value.clear();
+    if (eq == std::string_view::npos ||
+        AppendPercentDecoded(pair.substr(eq + 1), PlusIs::kSpace, value)) {
+      return value;
+    }
   }
   return std::nullopt;
 }

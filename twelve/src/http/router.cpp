@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "http/route_pattern.hpp"
+
 namespace twelve {
 namespace {
 
@@ -76,27 +78,81 @@ Router& Router::Add(Route route, std::string path) {
 }
 
 Router::Path& Router::PathEntry(std::string path) {
-  for (Path& entry : paths_) {
+  const bool pattern = IsRoutePattern(path);
+  std::vector<Path>& entries = pattern ? patterns_ : exact_;
+  for (Path& entry : entries) {
     if (entry.path == path) return entry;
   }
-  return paths_.emplace_back(Path{std::move(path), {}, {}});
+  if (!pattern) return entries.emplace_back(Path{std::move(path), {}, {}, {}});
+  std::vector<std::string> segments = SplitRoutePattern(path);
+  for (const Path& entry : patterns_) {
+    // The later one could never match: the earlier one wins its paths.
+    if (SameRouteShape(entry.segments, segments)) {
+      throw std::logic_error("route pattern '" + path +
+                             "' matches the same paths as '" + entry.path +
+                             "': register its methods on '" + entry.path + "'");
+    }
+  }
+  return entries.emplace_back(
+      Path{std::move(path), {}, {}, std::move(segments)});
+}
+
+Router::Match Router::ForMethod(const Path& entry, std::string_view method) {
+  const Route* get = nullptr;
+  for (const Route& route : entry.routes) {
+    if (route.method == method) {
+      get = &route;
+      break;
+    }
+    if (route.method == "GET" && method == "HEAD") get = &route;
+  }
+  if (get == nullptr)
+    return Match{nullptr, nullptr, 405, entry.allow, entry.path, {}, {}};
+  return Match{get->handler ? &get->handler : nullptr,
+               get->handler ? nullptr : &get->async_handler,
+               200,
+               {},
+               entry.path,
+               {},
+               {}};
 }
 
 // A linear scan: a service has a handful of routes, and comparing a few short
-// strings beats hashing the path.
-Router::Match Router::Find(std::string_view method,
-                           std::string_view path) const {
-  for (const Path& entry : paths_) {
-    if (entry.path != path) continue;
-    const Route* get = nullptr;
-    for (const Route& route : entry.routes) {
-      if (route.method == method) return route.Found();
-      if (route.method == "GET") get = &route;
-    }
-    if (method == "HEAD" && get != nullptr) return get->Found();
-    return Match{nullptr, nullptr, 405, entry.allow};
+// strings beats hashing the path. Exact paths come first, so that patterns
+// cost nothing to the routes that have none.
+Router::Match Router::Find(std::string_view method, std::string_view path,
+                           PathParamStorage& storage) const {
+  for (const Path& entry : exact_) {
+    if (entry.path == path) return ForMethod(entry, method);
   }
-  return Match{nullptr, nullptr, 404, {}};
+  if (patterns_.empty()) return Match{nullptr, nullptr, 404, {}, {}, {}, {}};
+  return FindPattern(method, path, storage);
+}
+
+Router::Match Router::FindPattern(std::string_view method,
+                                  std::string_view path,
+                                  PathParamStorage& storage) const {
+  for (const Path& entry : patterns_) {
+    switch (MatchRoutePattern(entry.segments, path, storage)) {
+      case PatternMatch::kNo:
+        continue;
+      case PatternMatch::kMalformedEscape:
+        return Match{nullptr,
+                     nullptr,
+                     400,
+                     {},
+                     entry.path,
+                     {},
+                     "malformed percent-encoding in a path parameter: "
+                     "expected '%' and two hex digits"};
+      case PatternMatch::kYes: {
+        Match match = ForMethod(entry, method);
+        if (match.status == 200) match.params = storage.params;
+        return match;
+      }
+    }
+  }
+  return Match{nullptr, nullptr, 404, {}, {}, {}, {}};
 }
 
 }  // namespace twelve

@@ -124,5 +124,45 @@ TEST_F(ServerTest, InvalidResponseHeaderBecomes500) {
   StopServing();
 }
 
+TEST_F(ServerTest, HandlersSeeRouteParamsAndQueryOfTheirOwnRequest) {
+  auto describe = [](const Request& request) {
+    return std::string(request.route) +
+           " id=" + std::string(request.Param("id").value_or("-")) +
+           " q=" + request.QueryParam("q").value_or("-");
+  };
+  router_.Get("/notes/{id}",
+              [&](const Request& r) { return Response::Text(describe(r)); });
+  router_.GetAsync("/later/{id}", [&](const Request& r, Responder responder) {
+    std::thread([text = describe(r),
+                 responder = std::move(responder)]() mutable {
+      responder.Send(Response::Text(text));
+    }).detach();
+  });
+  router_.Get("/plain",
+              [&](const Request& r) { return Response::Text(describe(r)); });
+  StartServing();
+  // Pipelined in one write: each handler sees its own request's values.
+  std::string answer = Exchange(
+      server_->port(),
+      "GET /notes/a%20b?q=x+y HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /later/7 HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /notes/%C3%A9?q=%zz HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /plain?q=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /notes/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::size_t at = 0;
+  for (const std::string expected :
+       {"\r\n\r\n/notes/{id} id=a b q=x y", "\r\n\r\n/later/{id} id=7 q=-",
+        "\r\n\r\n/notes/{id} id=\xC3\xA9 q=-", "\r\n\r\n/plain id=- q=1",
+        "HTTP/1.1 400 Bad Request"}) {
+    std::size_t found = answer.find(expected, at);
+    ASSERT_NE(found, std::string::npos) << expected << " in " << answer;
+    at = found + expected.size();
+  }
+  EXPECT_NE(answer.find("malformed percent-encoding in a path parameter", at),
+            std::string::npos)
+      << answer;
+  StopServing();
+}
+
 }  // namespace
 }  // namespace twelve::http

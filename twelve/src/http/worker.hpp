@@ -72,6 +72,8 @@ class Worker {
   char* read_buffer() { return read_buffer_.data(); }
   std::size_t read_buffer_size() const { return read_buffer_.size(); }
   std::vector<HeaderField>& header_scratch() { return header_scratch_; }
+  // The path parameters of the request being dispatched.
+  PathParamStorage& path_params() { return path_params_; }
   // The worker owns its open connections. Unregister() keeps a closed one
   // alive until the end of the loop turn: its caller is usually the
   // connection itself, and an event of this turn may still name it.
@@ -122,6 +124,7 @@ class Worker {
   AccessLog access_log_;  // after io_: it posts to it
   std::vector<char> read_buffer_;
   std::vector<HeaderField> header_scratch_;
+  PathParamStorage path_params_;
   std::uint32_t request_id_prefix_;
   std::uint64_t request_id_counter_ = 0;
   bool closing_ = false;   // answers say Connection: close

@@ -22,6 +22,13 @@ struct HeaderField {
   std::string_view value;
 };
 
+// A path parameter: `name` from the route's pattern ("id" in "/notes/{id}"),
+// `value` percent-decoded from the request's path.
+struct PathParam {
+  std::string_view name;
+  std::string_view value;
+};
+
 // One parsed request. Every view points into the connection's read buffer and
 // is valid only while the handler runs: an asynchronous handler copies what it
 // needs before it returns.
@@ -35,9 +42,29 @@ struct Request {
   std::string_view body;
   std::string_view request_id;      // from a sane X-Request-ID, or generated
   std::string_view remote_address;  // "127.0.0.1:53412"
+  // The registered path that matched ("/notes/{id}"); empty when nothing
+  // matched. Label logs and metrics with it, never with `path`.
+  std::string_view route;
+  // Set by the router when a pattern matched; see Param().
+  std::span<const PathParam> params;
 
   // The first header with this name (case-insensitive), if any.
   std::optional<std::string_view> Header(std::string_view name) const;
+
+  // The path parameter `name` of the matched pattern, percent-decoded
+  // ("/notes/a%20b" on "/notes/{id}" gives "a b"; "%2F" gives '/', which
+  // the segment itself cannot hold). std::nullopt when the route has no such
+  // parameter. A malformed escape never reaches a handler: the router
+  // answers 400.
+  std::optional<std::string_view> Param(std::string_view name) const;
+
+  // The first value of `name` in the query string ("a=1&b=x+y&a=2": "a" is
+  // "1", "b" is "x y"), with names and values percent-decoded and '+' read
+  // as a space; "flag" and "flag=" give "". std::nullopt when absent. A
+  // pair with a malformed escape ("a=%zz", "a=%4") is ignored, as if it
+  // had not been sent: treat a missing value as the client's error or use a
+  // default, as for any absent parameter.
+  std::optional<std::string> QueryParam(std::string_view name) const;
 };
 
 namespace content_type {

@@ -1,11 +1,28 @@
 #pragma once
-// Router: maps method + exact path to a handler.
+// Router: maps method + path to a handler. Paths are exact ("/livez") or
+// patterns with parameters ("/notes/{id}").
+//
+// A `{name}` segment matches one non-empty path segment (no '/'); the
+// handler reads it with Request::Param("name"), percent-decoded. Exact paths
+// win over patterns; among patterns, the one registered first wins, methods
+// and all (a later pattern is not tried for a method the first lacks).
 //
 // Unknown path -> 404. Known path, other method -> 405 with an Allow header.
+// A pattern's parameter segment with a malformed percent-escape ("%zz") ->
+// 400: the path is the pattern's, but no value can be given to the handler.
 // HEAD is answered by the GET handler (the server drops the body) unless a
-// HEAD handler is registered for that path. Register routes before serving;
-// Find() is then safe to call from every I/O thread at once.
+// HEAD handler is registered for that path.
+//
+// Registration errors are bugs, found at startup: a path not starting with
+// '/', an empty handler, or a malformed pattern (an empty `{}`, a name twice,
+// a brace not making a whole `{name}` segment, a name other than letters,
+// digits and '_') throws std::invalid_argument naming the path; the same
+// method on the same path, or a pattern of the same shape as an earlier one
+// with other names ("/notes/{id}" then "/notes/{key}"), throws
+// std::logic_error. Register routes before serving; Find() is then safe to
+// call from every I/O thread at once.
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +30,14 @@
 #include "twelve/http/message.hpp"
 
 namespace twelve {
+
+// Where Find() puts a request's path parameters. Owned by the caller (the
+// server keeps one per I/O thread) and reused, so that a steady stream of
+// requests allocates nothing.
+struct PathParamStorage {
+  std::vector<PathParam> params;
+  std::string decoded;  // percent-decoded values point here
+};
 
 class Router {
  public:
@@ -32,32 +57,45 @@ class Router {
   struct Match {
     const Handler* handler = nullptr;
     const AsyncHandler* async_handler = nullptr;
-    int status = 200;        // 200, 404 or 405
+    int status = 200;        // 200, 400, 404 or 405
     std::string_view allow;  // for 405: "GET, HEAD"
+    // The registered path that matched ("/notes/{id}"), for 200, 400 and
+    // 405; empty for 404. Logs and metrics label requests with it, never
+    // with the raw path.
+    std::string_view route;
+    // For 200: the path parameters, views into the storage given to Find()
+    // and into the path. Empty for an exact path.
+    std::span<const PathParam> params;
+    std::string_view error;  // for 400: why (static text)
   };
-  Match Find(std::string_view method, std::string_view path) const;
+  // `storage` is cleared and refilled when a pattern matches; the params
+  // point into it (and into `path`) until the next call with it.
+  Match Find(std::string_view method, std::string_view path,
+             PathParamStorage& storage) const;
 
  private:
   struct Route {
     std::string method;
     Handler handler;  // one of the two
     AsyncHandler async_handler;
-    Match Found() const {
-      return Match{handler ? &handler : nullptr,
-                   handler ? nullptr : &async_handler,
-                   200,
-                   {}};
-    }
   };
+  // One registered path, exact or a pattern, with its routes.
   struct Path {
     std::string path;
     std::vector<Route> routes;
     std::string allow;
+    // A pattern's segments ("notes", "{id}"), after the leading '/'; empty
+    // for an exact path.
+    std::vector<std::string> segments;
   };
   Router& Add(Route route, std::string path);
   Path& PathEntry(std::string path);
+  static Match ForMethod(const Path& entry, std::string_view method);
+  Match FindPattern(std::string_view method, std::string_view path,
+                    PathParamStorage& storage) const;
 
-  std::vector<Path> paths_;
+  std::vector<Path> exact_;
+  std::vector<Path> patterns_;
 };
 
 }  // namespace twelve
