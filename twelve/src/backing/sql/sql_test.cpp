@@ -1,20 +1,24 @@
+#include "twelve/backing/sql.hpp"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/running_loops.hpp"
-#include "twelve/backing/sql.hpp"
 
 // sql::Client against a real PostgreSQL (started once for the suite) and a
 // real SQLite file, each test run on both: the same calls, the same answers.
@@ -74,11 +78,12 @@ class SqlClientTest : public ::testing::TestWithParam<std::string> {
 
   bool postgres() const { return GetParam() == "postgres"; }
 
-  Client& Open(const std::string& url, int loops = 1) {
+  Client& Open(const std::string& url, int loops = 1,
+               StoreOptions options = Patient()) {
     threads_ = std::make_unique<RunningLoops>(loops);
     Result<StoreUrl> parsed = ParseStoreUrl(url);
     EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
-    auto client = sql::Open(*parsed, Patient(), threads_->loops(), log_);
+    auto client = sql::Open(*parsed, options, threads_->loops(), log_);
     EXPECT_TRUE(client.ok()) << client.status().ToString();
     client_ = std::move(*client);
     return *client_;
@@ -340,12 +345,57 @@ TEST_P(SqlClientTest, UnreachableDatabaseIsUnavailable) {
       postgres() ? "postgres://u:secret@127.0.0.1:" +
                        std::to_string(test_support::FreePort()) + "/db"
                  : "sqlite://" + (dir_ / "no-such-dir" / "x.db").string();
-  Open(url);
+  StoreOptions options = Patient();
+  options.connect_timeout = 200ms;  // SQLite retries opening until then
+  Open(url, 1, options);
   Result<ResultSet> rows = Query("SELECT 1");
   ASSERT_FALSE(rows.ok());
   EXPECT_EQ(rows.status().code(), StatusCode::kUnavailable)
       << rows.status().ToString();
   EXPECT_FALSE(client_->Ready());
+}
+
+// A write sent, and the connection lost before its answer: kAmbiguous, and
+// the client never sends it again (the caller decides).
+TEST_P(SqlClientTest, LostAnswerIsAmbiguousAndNeverResent) {
+  if (!postgres()) GTEST_SKIP() << "SQLite answers every call it runs";
+  Open();
+  CreateItems();
+  Client* client = client_.get();
+  auto answer = std::make_shared<std::promise<Result<ResultSet>>>();
+  threads_->Post(0, [client, answer] {
+    client->Query(
+        "INSERT INTO items (id, name) SELECT $1, 'slow' FROM pg_sleep(30)", {1},
+        [answer](Result<ResultSet> rows) {
+          answer->set_value(std::move(rows));
+        });
+  });
+  // Ends the session running the insert, as an administrator would.
+  const std::string database = url_.substr(url_.rfind('/') + 1);
+  std::optional<std::string> ended;
+  for (int i = 0; i < 500 && ended != "t"; ++i) {
+    std::this_thread::sleep_for(20ms);
+    ended = server->QueryValue(
+        database,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+        "query LIKE 'INSERT INTO items (id, name) SELECT%' AND pid <> "
+        "pg_backend_pid()");
+  }
+  ASSERT_EQ(ended, "t");
+  auto future = answer->get_future();
+  ASSERT_EQ(future.wait_for(kNoAnswer), std::future_status::ready);
+  Result<ResultSet> rows = future.get();
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.status().code(), StatusCode::kAmbiguous)
+      << rows.status().ToString();
+  // Reconnected, and the insert was not sent again.
+  Result<ResultSet> count = Query("SELECT count(*) FROM items");
+  for (int i = 0; i < 500 && !count.ok(); ++i) {
+    std::this_thread::sleep_for(20ms);
+    count = Query("SELECT count(*) FROM items");
+  }
+  ASSERT_TRUE(count.ok()) << count.status().ToString();
+  EXPECT_EQ((*count)[0].Int(0), 0);
 }
 
 TEST_P(SqlClientTest, BlockingClientForAdminTasks) {
