@@ -21,11 +21,12 @@
 //
 // Queries: parameterised only, $1, $2, ... on both engines (SQLite binds
 // them by name; ? and :name are refused), one statement per call; the SQL is
-// never built from values. Each Query runs in a transaction of its own; BEGIN,
-// COMMIT and the like are refused: Transaction() runs a list of statements
-// in one transaction, which the first failure rolls back whole. A
-// transaction cannot read and then decide inside itself (write that as one
-// statement: UPDATE ... WHERE ... RETURNING).
+// never built from values. Each Query is atomic by itself (one that fails
+// undoes only itself); BEGIN, COMMIT and the like are refused, since the
+// connection is shared: Transaction() runs a list of statements in one
+// transaction, which the first failure rolls back whole. A transaction
+// cannot read and then decide inside itself (write that as one statement:
+// UPDATE ... WHERE ... RETURNING).
 //
 // Threading: every call is made on one of the EventLoops the client was
 // opened with (an I/O thread), and its callback runs later on that same
