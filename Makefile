@@ -48,11 +48,11 @@ run: build ## Build the release and serve welcome on $PORT (default 5000)
 	DATABASE_URL='$(DATABASE_URL)' $(RELEASE_DIR)/welcome migrate
 	PORT='$(PORT)' DATABASE_URL='$(DATABASE_URL)' exec $(RELEASE_DIR)/welcome serve
 
-build: ## Build the release binaries build/release/welcome and build/release/hello
+build: ## Build the release binaries build/release/welcome, hello and notes
 	$(DEPS) build
 	@if [[ ! -f $(RELEASE_DIR)/build.ninja || CMakePresets.json -nt $(RELEASE_DIR)/build.ninja ]]; \
 	  then cmake --preset release; fi
-	cmake --build --preset release --target welcome hello
+	cmake --build --preset release --target welcome hello notes
 
 test: ## Run the full test suite (unit, sanitizers, e2e, fuzz build and replay): what CI runs
 	scripts/test

@@ -118,6 +118,13 @@ void DecodeAll(const backing::pg::Message& message) {
     Require(bytes + 4 * row.size() + 2 <= body.size(),
             "a DataRow's values fit in its body");
   }
+  std::vector<std::string> names;
+  if (pg::DecodeRowDescription(body, names).ok()) {
+    std::size_t bytes = 0;
+    for (const std::string& name : names) bytes += name.size();
+    Require(bytes + 19 * names.size() + 2 == body.size(),
+            "a RowDescription's fields fill its body");
+  }
   (void)pg::DecodeCommandComplete(body);
   (void)pg::DecodeNegotiateProtocolVersion(body);
 }
@@ -179,7 +186,7 @@ class Session {
   void Hold(int statement, std::vector<std::string> params) {
     PostgresPipeline::Call call;
     call.query.statement = statement;
-    call.query.params = std::move(params);
+    call.query.params.assign(params.begin(), params.end());
     Hold(std::move(call));
   }
   void Hold(PostgresPipeline::Call call) {

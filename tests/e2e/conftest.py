@@ -39,7 +39,7 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
 # Extra environment every served app gets, by binary name: the one place to
 # attach what an app needs to serve (welcome's backing store, once its
 # visitor counter lands).
-APP_ENV = {"hello": {}, "welcome": {}}
+APP_ENV = {"hello": {}, "welcome": {}, "notes": {}}
 PASSTHROUGH_ENV = ("PATH", "LD_LIBRARY_PATH", "ASAN_OPTIONS", "UBSAN_OPTIONS",
                    "LSAN_OPTIONS", "TSAN_OPTIONS")
 

@@ -38,6 +38,9 @@ std::string_view CheckResponse(const Response& response) {
     return "status outside 200-599";
   }
   if (!IsSafeValue(response.content_type)) return "unsafe Content-Type";
+  if (response.status == 204 && !response.body.empty()) {
+    return "a 204 response with a body";
+  }
   for (const auto& [name, value] : response.headers) {
     if (name.empty()) return "empty header name";
     for (char c : name) {
@@ -75,10 +78,13 @@ char* PutHead(char* p, const Response& response, std::string_view date,
   p = Put(p, ReasonPhrase(response.status));
   p = Put(p, "\r\nDate: ");
   p = Put(p, date);
-  p = Put(p, "\r\nContent-Type: ");
-  p = Put(p, response.content_type.view());
-  p = Put(p, "\r\nContent-Length: ");
-  p = std::to_chars(p, p + 20, response.body.size()).ptr;
+  // 204 has no content, and RFC 9110 (8.6) forbids its Content-Length.
+  if (response.status != 204) {
+    p = Put(p, "\r\nContent-Type: ");
+    p = Put(p, response.content_type.view());
+    p = Put(p, "\r\nContent-Length: ");
+    p = std::to_chars(p, p + 20, response.body.size()).ptr;
+  }
   if (!framing.keep_alive) {
     p = Put(p, "\r\nConnection: close");
   } else if (framing.version == 10) {

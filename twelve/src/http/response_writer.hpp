@@ -33,8 +33,9 @@ struct ResponseFraming {
 
 // Appends the response to `out` and returns true; returns false and appends
 // nothing when the response cannot be sent safely (a status outside 200-599,
-// a header with CR/LF or a bad name, or a header the server owns such as
-// Content-Length). `why` then says what was wrong.
+// a header with CR/LF or a bad name, a header the server owns such as
+// Content-Length, a 204 with a body). `why` then says what was wrong. A 204
+// is written without Content-Type and Content-Length (RFC 9110, 8.6).
 bool AppendResponse(std::string& out, const Response& response,
                     std::string_view date, const ResponseFraming& framing,
                     std::string_view* why = nullptr);

@@ -49,6 +49,20 @@ TEST(ResponseWriter, HeadKeepsLengthAndDropsBody) {
   EXPECT_TRUE(out.ends_with("\r\n\r\n"));
 }
 
+TEST(ResponseWriter, NoContentHasNoContentHeaders) {
+  std::string out;
+  Response gone;
+  gone.status = 204;
+  ASSERT_TRUE(AppendResponse(out, gone, kDate, {}));
+  EXPECT_EQ(out,
+            "HTTP/1.1 204 No Content\r\n"
+            "Date: Sat, 28 Nov 2026 01:02:03 GMT\r\n\r\n");
+  gone.body = "x";
+  std::string_view why;
+  EXPECT_FALSE(AppendResponse(out, gone, kDate, {}, &why));
+  EXPECT_EQ(why, "a 204 response with a body");
+}
+
 TEST(ResponseWriter, CloseAddsConnectionClose) {
   std::string out;
   ResponseFraming framing;

@@ -69,14 +69,17 @@ Status TaskLoop::RunForStatus(
   return *answer;
 }
 
-bool TaskLoop::RunUntilFinished(
+Status TaskLoop::RunUntilDone(
     const std::function<void(std::function<void()>)>& start,
     std::chrono::milliseconds timeout) {
   std::function<void(std::function<void(bool)>)> adapted =
       [&start](std::function<void(bool)> done) {
         start([done = std::move(done)] { done(true); });
       };
-  return impl_->RunUntil<bool>(adapted, timeout).has_value();
+  if (!impl_->RunUntil<bool>(adapted, timeout)) {
+    return Status::Timeout("no answer from the store in time");
+  }
+  return Status::Ok();
 }
 
 }  // namespace twelve

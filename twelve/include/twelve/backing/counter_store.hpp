@@ -28,6 +28,8 @@
 #include <string_view>
 #include <vector>
 
+#include "twelve/backing/migration.hpp"
+#include "twelve/backing/store_options.hpp"
 #include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
 #include "twelve/status.hpp"
@@ -35,23 +37,6 @@
 namespace twelve {
 
 class EventLoops;
-
-// A schema change, applied once by the migrate task, in version order.
-struct Migration {
-  int version;       // 1, 2, 3, ...: never reused, never edited once shipped
-  std::string name;  // "create_counters"
-  std::string sql;   // one or more statements; no BEGIN/COMMIT (each runs
-                     // inside the transaction that records it)
-};
-
-struct StoreOptions {
-  std::chrono::milliseconds connect_timeout{1000};
-  std::chrono::milliseconds operation_timeout{1000};
-  // Reconnect backoff: from `min_backoff`, doubling up to `max_backoff`,
-  // each wait jittered by +-50%.
-  std::chrono::milliseconds min_backoff{100};
-  std::chrono::milliseconds max_backoff{5000};
-};
 
 class CounterStore {
  public:

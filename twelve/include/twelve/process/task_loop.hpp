@@ -32,15 +32,14 @@ class TaskLoop {
   Status RunForStatus(
       const std::function<void(CounterStore::StatusCallback)>& start,
       std::chrono::milliseconds timeout);
-  // The form for any client (redis::Client's blocking calls use it): runs
-  // `start` on the loop and blocks until `start`'s work calls `finish`
-  // (once, on the loop: work done on another thread posts it there), or
-  // until `timeout` passes. False
-  // when the time ran out first; the work may then still finish later, on a
-  // later run of the loop, so what `finish` reports must be shared state.
-  bool RunUntilFinished(
-      const std::function<void(std::function<void()> finish)>& start,
-      std::chrono::milliseconds timeout);
+  // The form for any client (redis::Client's and sql::BlockingClient's
+  // blocking calls use it): runs `start` on the loop and blocks until
+  // `start`'s work calls `done` (once, on the loop: work done on another
+  // thread posts it there), or until `timeout` passes (kTimeout). The work
+  // may still finish later, on a later run of the loop, so what it reports
+  // must live in state it shares with the caller.
+  Status RunUntilDone(const std::function<void(std::function<void()>)>& start,
+                      std::chrono::milliseconds timeout);
 
  private:
   class Impl;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "backing/postgres/postgres_connection.hpp"
+#include "backing/postgres/postgres_migrator.hpp"
 #include "process/event_loops.hpp"
 
 namespace twelve::backing {
@@ -25,13 +26,6 @@ constexpr PostgresStatement kStatements[] = {
      "INSERT INTO counters (name, value) VALUES ($1, $2) "
      "ON CONFLICT (name) DO UPDATE SET value = excluded.value"},
 };
-
-// Held, for the length of each migration's transaction, by every migrate
-// task of every process ("twelve" in ASCII).
-constexpr const char* kMigrationLock = "128034844915301";
-// A migration may rewrite a big table: the per-command timeout of the web
-// path would cut it short. The task's own deadline still bounds it.
-constexpr std::chrono::milliseconds kMigrationStatementTimeout{10 * 60 * 1000};
 
 // OK when the server answered without error.
 Status ServerStatus(const PostgresResult& result) {
@@ -74,124 +68,6 @@ PostgresQuery Statement(StatementId id, std::string_view key) {
   query.params.emplace_back(key);
   return query;
 }
-
-PostgresQuery Script(std::string sql) {
-  PostgresQuery query;
-  query.sql = std::move(sql);
-  query.script = true;
-  return query;
-}
-
-// Applies migrations in order on a connection of its own, one transaction
-// each: lock, check, apply, record, commit.
-class Migrator : public std::enable_shared_from_this<Migrator> {
- public:
-  Migrator(asio::io_context& io, std::shared_ptr<PostgresConnection> connection,
-           std::vector<Migration> migrations, const Logger& log,
-           CounterStore::StatusCallback done)
-      : io_(io),
-        connection_(std::move(connection)),
-        migrations_(std::move(migrations)),
-        log_(log),
-        done_(std::move(done)) {}
-
-  void Run() {
-    Step(Script(std::string("BEGIN; SELECT pg_advisory_xact_lock(") +
-                kMigrationLock +
-                "); CREATE TABLE IF NOT EXISTS schema_migrations ("
-                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                "applied_at TIMESTAMPTZ NOT NULL DEFAULT now()); COMMIT"),
-         &Migrator::OnTableReady);
-  }
-
- private:
-  using Next = void (Migrator::*)(const PostgresResult&);
-
-  void Step(PostgresQuery query, Next next) {
-    connection_->Submit(std::move(query), [self = shared_from_this(), next](
-                                              Result<PostgresResult> answer) {
-      Status status = answer.ok() ? ServerStatus(*answer) : answer.status();
-      if (!status.ok()) {
-        self->Finish(std::move(status));
-        return;
-      }
-      ((*self).*next)(*answer);
-    });
-  }
-
-  void OnTableReady(const PostgresResult&) { ApplyNext(); }
-
-  void ApplyNext() {
-    if (next_ == migrations_.size()) {
-      Finish(Status::Ok());
-      return;
-    }
-    applying_ = true;
-    // Checked under the lock: another task may have applied it meanwhile.
-    Step(Script(std::string("BEGIN; SELECT pg_advisory_xact_lock(") +
-                kMigrationLock +
-                "); SELECT 1 FROM schema_migrations WHERE version = " +
-                std::to_string(migrations_[next_].version)),
-         &Migrator::OnLocked);
-  }
-
-  void OnLocked(const PostgresResult& applied) {
-    if (!applied.rows.empty()) {
-      Step(Script("COMMIT"), &Migrator::OnSkipped);
-      return;
-    }
-    Step(Script(migrations_[next_].sql), &Migrator::OnApplied);
-  }
-
-  void OnApplied(const PostgresResult&) {
-    const Migration& migration = migrations_[next_];
-    PostgresQuery record;
-    record.sql =
-        "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)";
-    record.params = {std::to_string(migration.version), migration.name};
-    Step(std::move(record), &Migrator::OnRecorded);
-  }
-
-  void OnRecorded(const PostgresResult&) {
-    Step(Script("COMMIT"), &Migrator::OnCommitted);
-  }
-
-  void OnSkipped(const PostgresResult&) {
-    ++next_;
-    ApplyNext();
-  }
-
-  void OnCommitted(const PostgresResult&) {
-    const Migration& migration = migrations_[next_];
-    log_.Info("migration applied", {{"store", "postgres"},
-                                    {"version", migration.version},
-                                    {"name", migration.name}});
-    ++next_;
-    ApplyNext();
-  }
-
-  void Finish(Status status) {
-    if (status.code() == StatusCode::kInternal && applying_) {
-      const Migration& migration = migrations_[next_];
-      status = Status::Internal(
-          "migration " + std::to_string(migration.version) + " (" +
-          migration.name + ") failed: " + status.message());
-    }
-    // Not from inside the connection's own callback; closing rolls back an
-    // unfinished transaction.
-    asio::post(io_, [connection = connection_] { connection->Close(); });
-    CounterStore::StatusCallback done = std::move(done_);
-    done(std::move(status));
-  }
-
-  asio::io_context& io_;
-  std::shared_ptr<PostgresConnection> connection_;
-  std::vector<Migration> migrations_;
-  const Logger& log_;
-  CounterStore::StatusCallback done_;
-  std::size_t next_ = 0;
-  bool applying_ = false;  // past creating schema_migrations
-};
 
 class PostgresCounterStore final : public CounterStore {
  public:
@@ -243,24 +119,9 @@ class PostgresCounterStore final : public CounterStore {
       done(OffLoop());
       return;
     }
-    std::vector<Migration> sorted = migrations;
-    std::sort(sorted.begin(), sorted.end(),
-              [](const Migration& a, const Migration& b) {
-                return a.version < b.version;
-              });
-    for (std::size_t i = 1; i < sorted.size(); ++i) {
-      if (sorted[i].version == sorted[i - 1].version) {
-        done(Status::InvalidArgument("two migrations have version " +
-                                     std::to_string(sorted[i].version)));
-        return;
-      }
-    }
     asio::io_context& io = loops_.context(loop);
-    auto connection = OpenOneOff(io, loop);
-    auto migrator = std::make_shared<Migrator>(
-        io, connection, std::move(sorted), log_, std::move(done));
-    connection->Start();
-    migrator->Run();
+    RunPostgresMigrations(io, OpenOneOff(io, loop), migrations, log_,
+                          std::move(done));
   }
 
   void SchemaVersion(ValueCallback done) override {
@@ -270,7 +131,8 @@ class PostgresCounterStore final : public CounterStore {
       return;
     }
     connections_[static_cast<std::size_t>(loop)]->Submit(
-        Script("SELECT coalesce(max(version), 0) FROM schema_migrations"),
+        PostgresQuery::Script(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations"),
         [done = std::move(done)](Result<PostgresResult> answer) {
           // No table yet: nothing was ever migrated.
           if (answer.ok() && answer->error &&
@@ -309,7 +171,7 @@ class PostgresCounterStore final : public CounterStore {
       done(OffLoop());
       return;
     }
-    if (query.params.front().find('\0') != std::string::npos) {
+    if (query.params.front()->find('\0') != std::string::npos) {
       done(Status::InvalidArgument("a counter name cannot hold a NUL byte"));
       return;
     }
@@ -322,12 +184,8 @@ class PostgresCounterStore final : public CounterStore {
 
   std::shared_ptr<PostgresConnection> OpenOneOff(asio::io_context& io,
                                                  int loop) {
-    PostgresConnection::Options options;
-    options.connect_timeout = options_.connect_timeout;
-    options.operation_timeout =
-        std::max(options_.operation_timeout, kMigrationStatementTimeout);
-    options.reconnect = false;
-    options.log_transitions = false;
+    PostgresConnection::Options options = PostgresMigrationOptions(
+        options_.connect_timeout, options_.operation_timeout);
     auto connection =
         std::make_shared<PostgresConnection>(io, url_, options, log_, loop);
     std::lock_guard lock(mutex_);

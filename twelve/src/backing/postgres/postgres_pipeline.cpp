@@ -48,7 +48,7 @@ void PostgresPipeline::Encode(Call& call, std::string& out) {
   }
   std::string_view name;  // the unnamed statement
   if (query.statement < 0) {
-    pg::AppendParse(out, name, query.sql);
+    pg::AppendParse(out, name, query.sql, query.param_types);
   } else {
     const PostgresStatement& statement = statements_[query.statement];
     Prepared& prepared = prepared_[query.statement];
@@ -64,8 +64,18 @@ void PostgresPipeline::Encode(Call& call, std::string& out) {
     }
   }
   pg::AppendBind(out, name, query.params);
+  if (query.describe) pg::AppendDescribePortal(out);
   pg::AppendExecute(out);
+  for (const PostgresQuery& next : query.then) EncodeThen(next, out);
   pg::AppendSync(out);
+}
+
+void PostgresPipeline::EncodeThen(const PostgresQuery& query,
+                                  std::string& out) {
+  pg::AppendParse(out, "", query.sql, query.param_types);
+  pg::AppendBind(out, "", query.params);
+  if (query.describe) pg::AppendDescribePortal(out);
+  pg::AppendExecute(out);
 }
 
 PostgresPipeline::Step PostgresPipeline::Take(const pg::Message& message) {
@@ -82,13 +92,25 @@ PostgresPipeline::Step PostgresPipeline::Take(const pg::Message& message) {
     }
     case '2':  // BindComplete
     case 'n':  // NoData
-    case 'T':  // RowDescription: every column is text, as Bind asked
       return {};
+    case 'T': {  // RowDescription (asked by describe): every column is
+                 // text, as Bind asked
+      if (!call.query.describe) return {};
+      Status status = pg::DecodeRowDescription(message.body, call.columns);
+      if (!status.ok()) return Step{std::nullopt, status.message()};
+      return {};
+    }
     case 'D':  // DataRow
       return TakeRow(call, message.body);
     case 'C': {  // CommandComplete: a statement is done
       Result<std::string_view> tag = pg::DecodeCommandComplete(message.body);
       if (!tag.ok()) return Step{std::nullopt, tag.status().message()};
+      if (call.query.describe) {
+        call.result.statements.push_back({std::exchange(call.columns, {}),
+                                          std::exchange(call.rows, {}),
+                                          std::string(*tag)});
+        return {};
+      }
       call.result.command = std::string(*tag);
       call.result.rows = std::exchange(call.rows, {});
       return {};
@@ -128,6 +150,7 @@ PostgresPipeline::Step PostgresPipeline::TakeRow(Call& call,
   // Given back now: the call will never use them.
   std::vector<PostgresResult::Row>().swap(call.rows);
   std::vector<PostgresResult::Row>().swap(call.result.rows);
+  std::vector<PostgresResult::Statement>().swap(call.result.statements);
   return {};
 }
 

@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -33,6 +34,7 @@
 #include "backing/postgres/postgres_input_buffer.hpp"
 #include "backing/postgres/postgres_protocol.hpp"
 #include "backing/postgres/postgres_result.hpp"
+#include "backing/result_bounds.hpp"
 #include "twelve/status.hpp"
 
 namespace twelve::backing {
@@ -47,24 +49,43 @@ struct PostgresQuery {
   // An index into the pipeline's statements, or -1 for `sql`.
   int statement = -1;
   std::string sql;
-  std::vector<std::string> params;  // text parameters $1, $2, ...
+  // Text parameters $1, $2, ...; nullopt is NULL.
+  std::vector<std::optional<std::string>> params;
+  // The type OIDs of the first parameters (0: the server infers it).
+  std::vector<std::int32_t> param_types;
   // Several statements without parameters (the simple protocol): what the
   // migrate task sends.
   bool script = false;
+  // Statements (unnamed, not scripts) sent after this one before the same
+  // sync point: with it, one implicit transaction that the first error
+  // rolls back whole.
+  std::vector<PostgresQuery> then;
+  // Each statement's columns (a Describe is sent for them), rows and tag
+  // go to PostgresResult::statements (instead of the last one's rows and
+  // tag only).
+  bool describe = false;
+
+  // Statements without parameters, sent by the simple protocol.
+  static PostgresQuery Script(std::string sql) {
+    PostgresQuery query;
+    query.sql = std::move(sql);
+    query.script = true;
+    return query;
+  }
 };
 
 class PostgresPipeline {
  public:
-  // The rows of one query's result. A row costs at least 64 bytes (its
-  // vector and one value), so 65,536 rows stay within half of
+  // The rows of one query's result (result_bounds.hpp). A row costs at least 64
+  // bytes (its vector and one value), so 65,536 rows stay within half of
   // kMaxResultBytes; an answer to a web request needs a page of rows, not
   // a table (LIMIT, or a cursor, for more).
-  static constexpr std::size_t kMaxResultRows = 65'536;
+  static constexpr std::size_t kMaxResultRows = kMaxSqlResultRows;
   // The memory one query's rows take, counted as each DataRow's bytes plus
   // the row's and each value's bookkeeping. With InputBuffer's message
   // limit (the same 8 MiB), a connection holds at most a few times this
   // while it reads a result, whatever the server sends.
-  static constexpr std::size_t kMaxResultBytes = 8 * 1024 * 1024;
+  static constexpr std::size_t kMaxResultBytes = kMaxSqlResultBytes;
 
   using Clock = std::chrono::steady_clock;
   // The query's answer, or why there is none. A query the server answered
@@ -80,6 +101,7 @@ class PostgresPipeline {
     bool prepares = false;         // a Parse of query.statement precedes it
     bool parsed = false;           // ... and it succeeded
     std::vector<PostgresResult::Row> rows;  // of the statement running
+    std::vector<std::string> columns;       // ... with query.describe
     std::size_t result_rows = 0;  // of every statement, toward the bounds
     std::size_t result_bytes = 0;
     std::string too_large;  // which bound the result passed, if it did
@@ -123,6 +145,7 @@ class PostgresPipeline {
   enum class Prepared { kNo, kPreparing, kYes };
 
   void Encode(Call& call, std::string& out);
+  void EncodeThen(const PostgresQuery& query, std::string& out);
   Step TakeRow(Call& call, std::string_view body);
   Step TakeError(std::string_view body);
   Step Answer();

@@ -247,16 +247,18 @@ void AppendQuery(std::string& out, std::string_view sql) {
 }
 
 void AppendParse(std::string& out, std::string_view statement,
-                 std::string_view sql) {
+                 std::string_view sql, std::span<const std::int32_t> types) {
+  assert(types.size() <= std::numeric_limits<std::uint16_t>::max());
   std::size_t at = Start(out, 'P');
   PutString(out, statement);
   PutString(out, sql);
-  PutInt16(out, 0);  // no parameter types: the server infers them
+  PutInt16(out, static_cast<std::uint16_t>(types.size()));
+  for (std::int32_t type : types) PutInt32(out, type);
   Finish(out, at);
 }
 
 void AppendBind(std::string& out, std::string_view statement,
-                std::span<const std::string> parameters) {
+                std::span<const std::optional<std::string>> parameters) {
   // The server reads the count as unsigned 16 bits.
   assert(parameters.size() <= std::numeric_limits<std::uint16_t>::max());
   std::size_t at = Start(out, 'B');
@@ -264,11 +266,22 @@ void AppendBind(std::string& out, std::string_view statement,
   PutString(out, statement);
   PutInt16(out, 0);  // no parameter format codes: all text
   PutInt16(out, static_cast<std::uint16_t>(parameters.size()));
-  for (const std::string& value : parameters) {
-    PutInt32(out, static_cast<std::int32_t>(value.size()));
-    out.append(value);
+  for (const std::optional<std::string>& value : parameters) {
+    if (!value) {
+      PutInt32(out, -1);  // NULL
+      continue;
+    }
+    PutInt32(out, static_cast<std::int32_t>(value->size()));
+    out.append(*value);
   }
   PutInt16(out, 0);  // no result format codes: all text
+  Finish(out, at);
+}
+
+void AppendDescribePortal(std::string& out) {
+  std::size_t at = Start(out, 'D');
+  out.push_back('P');
+  PutString(out, "");  // the unnamed portal
   Finish(out, at);
 }
 
@@ -410,6 +423,38 @@ Status DecodeDataRow(std::string_view body,
   Status status = ReadColumns(in, row);
   if (!status.ok()) row.clear();  // never half a row
   return status;
+}
+
+Status DecodeRowDescription(std::string_view body,
+                            std::vector<std::string>& names) {
+  constexpr std::string_view kName = "RowDescription";
+  names.clear();
+  Reader in(body);
+  std::uint16_t count = 0;
+  if (!in.Uint16(count)) return Malformed(kName, "no field count");
+  // A field takes at least its terminator and 18 bytes: check before
+  // reserving.
+  if (in.rest().size() / 19 < count) {
+    return Malformed(kName, std::to_string(count) + " fields in " +
+                                std::to_string(in.rest().size()) + " bytes");
+  }
+  names.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string_view name;
+    std::string_view attributes;  // table, column, type, size, modifier,
+                                  // format: not used
+    if (!in.String(name) || !in.Bytes(18, attributes)) {
+      names.clear();
+      return Malformed(kName, "field " + std::to_string(i) + " of " +
+                                  std::to_string(count) + " is cut short");
+    }
+    names.emplace_back(name);
+  }
+  if (!in.rest().empty()) {
+    names.clear();
+    return Trailing(kName, in);
+  }
+  return Status::Ok();
 }
 
 Result<std::string_view> DecodeCommandComplete(std::string_view body) {

@@ -44,14 +44,19 @@ void AppendSaslInitialResponse(std::string& out, std::string_view mechanism,
 void AppendSaslResponse(std::string& out, std::string_view data);
 // A simple query: one or more statements, no parameters.
 void AppendQuery(std::string& out, std::string_view sql);
-// Prepares `sql` as `statement` ("" is the unnamed statement); parameter
-// types are left to the server.
+// Prepares `sql` as `statement` ("" is the unnamed statement). `types`
+// gives the type OIDs of the first parameters (0: the server infers it);
+// the others are inferred too.
 void AppendParse(std::string& out, std::string_view statement,
-                 std::string_view sql);
-// Binds `statement` to the unnamed portal: every parameter is text and not
-// null, every result column is text.
+                 std::string_view sql,
+                 std::span<const std::int32_t> types = {});
+// Binds `statement` to the unnamed portal: every parameter is text (nullopt:
+// NULL), every result column is text.
 void AppendBind(std::string& out, std::string_view statement,
-                std::span<const std::string> parameters);
+                std::span<const std::optional<std::string>> parameters);
+// Asks for the unnamed portal's RowDescription (or NoData), which the
+// extended protocol sends only when asked.
+void AppendDescribePortal(std::string& out);
 // Runs the unnamed portal to completion.
 void AppendExecute(std::string& out);
 void AppendSync(std::string& out);
@@ -106,6 +111,10 @@ Result<char> DecodeReadyForQuery(std::string_view body);
 // DataRow ('D'): the row's values, null as nullopt; replaces `row`.
 Status DecodeDataRow(std::string_view body,
                      std::vector<std::optional<std::string>>& row);
+// RowDescription ('T'): the names of the result's columns, in order;
+// replaces `names` (empty on failure).
+Status DecodeRowDescription(std::string_view body,
+                            std::vector<std::string>& names);
 // CommandComplete ('C'): the command tag, such as "INSERT 0 1".
 Result<std::string_view> DecodeCommandComplete(std::string_view body);
 // NegotiateProtocolVersion ('v'): the newest minor version the server

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -112,7 +113,7 @@ TEST(PostgresProtocol, ParseUnnamed) {
 
 TEST(PostgresProtocol, BindWithParameters) {
   std::string out;
-  std::vector<std::string> parameters = {"42", ""};
+  std::vector<std::optional<std::string>> parameters = {"42", ""};
   AppendBind(out, "s1", parameters);
   EXPECT_EQ(out,
             "B\0\0\0\x18"
@@ -140,7 +141,7 @@ TEST(PostgresProtocol, BindWithoutParameters) {
 
 TEST(PostgresProtocol, BindLengthsAreBigEndian) {
   std::string out;
-  std::vector<std::string> parameters = {std::string(300, 'x')};
+  std::vector<std::optional<std::string>> parameters = {std::string(300, 'x')};
   AppendBind(out, "", parameters);
   ASSERT_EQ(out.size(), 317u);
   EXPECT_EQ(out.substr(0, 5), "B\0\0\x01\x3c"s);  // 316
@@ -560,6 +561,74 @@ TEST(PostgresProtocol, NegotiateProtocolVersionMalformed) {
                                                  "x"s)
                       .status(),
                   kName);
+}
+
+TEST(PostgresProtocol, ParseWithParameterTypes) {
+  std::string out;
+  std::vector<std::int32_t> types = {20, 0};
+  AppendParse(out, "", "SELECT $1, $2", types);
+  EXPECT_EQ(out,
+            "P\0\0\0\x1d"
+            "\0"
+            "SELECT $1, $2\0"
+            "\0\x02"       // two types
+            "\0\0\0\x14"   // int8
+            "\0\0\0\0"s);  // inferred
+}
+
+TEST(PostgresProtocol, DescribePortal) {
+  std::string out;
+  AppendDescribePortal(out);
+  EXPECT_EQ(out,
+            "D\0\0\0\x06"
+            "P\0"s);
+}
+
+TEST(PostgresProtocol, BindNullIsLengthMinusOne) {
+  std::string out;
+  std::vector<std::optional<std::string>> parameters = {std::nullopt, "7"};
+  AppendBind(out, "", parameters);
+  EXPECT_EQ(out,
+            "B\0\0\0\x15"
+            "\0"
+            "\0"
+            "\0\0"
+            "\0\x02"
+            "\xff\xff\xff\xff"  // NULL: no bytes follow
+            "\0\0\0\x01"
+            "7"
+            "\0\0"s);
+}
+
+// One field: its name, then table OID, column, type OID, size, modifier,
+// format (18 bytes).
+std::string Field(std::string_view name) {
+  return std::string(name) + '\0' + std::string(18, '\x01');
+}
+
+TEST(PostgresProtocol, DecodesRowDescriptionNames) {
+  std::string body = "\0\x02"s + Field("id") + Field("text");
+  std::vector<std::string> names;
+  ASSERT_TRUE(DecodeRowDescription(body, names).ok());
+  EXPECT_EQ(names, (std::vector<std::string>{"id", "text"}));
+}
+
+TEST(PostgresProtocol, RefusesMalformedRowDescription) {
+  std::vector<std::string> names = {"stale"};
+  ExpectMalformed(DecodeRowDescription("", names), "RowDescription");
+  EXPECT_TRUE(names.empty());
+  // More fields announced than the bytes can hold.
+  ExpectMalformed(DecodeRowDescription("\xff\xff" + Field("a"), names),
+                  "RowDescription");
+  // A field cut short, an unterminated name, bytes after the end.
+  std::string cut = "\0\x02"s + Field("a") + Field("b");
+  cut.resize(cut.size() - 1);
+  ExpectMalformed(DecodeRowDescription(cut, names), "RowDescription");
+  ExpectMalformed(DecodeRowDescription("\0\x01"s + std::string(30, 'x'), names),
+                  "RowDescription");
+  ExpectMalformed(DecodeRowDescription("\0\x01"s + Field("a") + "z", names),
+                  "RowDescription");
+  EXPECT_TRUE(names.empty());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #pragma once
 // PostgresResult: what the server answered to one query, as values: the
-// rows of its last statement, in text, or the error that ended it.
+// rows of its last statement (or of each one), in text, or the error that
+// ended it.
 
 #include <cstddef>
 #include <optional>
@@ -19,6 +20,14 @@ struct PostgresResult {
   std::vector<Row> rows;
   // The last statement's command tag, such as "INSERT 0 1".
   std::string command;
+  // One statement's answer, kept for each statement of a query that asked
+  // (PostgresQuery::describe) instead of `rows` and `command`.
+  struct Statement {
+    std::vector<std::string> columns;  // names, from RowDescription
+    std::vector<Row> rows;
+    std::string command;
+  };
+  std::vector<Statement> statements;
   // The first error; the query's other statements did not run.
   std::optional<pg::ServerError> error;
 

@@ -93,7 +93,7 @@ class Client::Impl {
           "on, got another");
     }
     auto answer = std::make_shared<std::optional<Result<Reply>>>();
-    const bool finished = loop.RunUntilFinished(
+    const Status waited = loop.RunUntilDone(
         [&](std::function<void()> finish) {
           Command(args,
                   [answer, finish = std::move(finish)](Result<Reply> reply) {
@@ -102,7 +102,7 @@ class Client::Impl {
                   });
         },
         Backstop());
-    if (!finished || !answer->has_value()) {
+    if (!waited.ok() || !answer->has_value()) {
       return Status::Timeout(
           "redis: no answer within " + std::to_string(Backstop().count()) +
           "ms; the command may or may not have been applied");

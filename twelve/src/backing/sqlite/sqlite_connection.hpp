@@ -68,6 +68,9 @@ class SqliteConnection {
     }
   }
   bool open() const { return db_ != nullptr; }
+  // The database, for statements the caller prepares and finalizes itself
+  // (before Close()).
+  sqlite3* handle() const { return db_.get(); }
   void Close() {
     statements_.clear();  // finalized before the database closes
     begin_.reset();
@@ -138,6 +141,8 @@ class SqliteConnection {
   }
   // The text of the last error, with the system's reason for I/O errors.
   const std::string& error() const { return error_; }
+  // Records the error `rc` of a statement the caller ran, for error().
+  void set_error(int rc) { error_ = ErrorText(rc); }
 
  private:
   struct Closer {

@@ -1,0 +1,97 @@
+#include <optional>
+#include <utility>
+
+#include "backing/postgres/postgres_sql_client.hpp"
+#include "backing/sqlite/sqlite_sql_client.hpp"
+#include "twelve/backing/sql.hpp"
+#include "twelve/process/task_loop.hpp"
+
+namespace twelve::sql {
+
+Result<std::unique_ptr<Client>> Open(const StoreUrl& url,
+                                     const StoreOptions& options,
+                                     EventLoops& loops, const Logger& log) {
+  switch (url.kind) {
+    case StoreUrl::Kind::kPostgres:
+      return backing::NewPostgresSqlClient(url, options, loops, log);
+    case StoreUrl::Kind::kSqlite:
+      return backing::NewSqliteSqlClient(url, options, loops, log);
+    case StoreUrl::Kind::kRedis:
+      break;
+  }
+  return Status::InvalidArgument(
+      "sql: expected a postgres://, postgresql:// or sqlite:/// URL, got " +
+      url.Masked());
+}
+
+Result<std::unique_ptr<BlockingClient>> BlockingClient::Open(
+    const StoreUrl& url, const StoreOptions& options, const Logger& log) {
+  auto loop = std::make_unique<TaskLoop>();
+  Result<std::unique_ptr<Client>> client =
+      sql::Open(url, options, loop->loops(), log);
+  if (!client.ok()) return client.status();
+  std::unique_ptr<BlockingClient> blocking(
+      new BlockingClient(std::move(loop), options));
+  blocking->client_ = std::move(*client);
+  return blocking;
+}
+
+BlockingClient::BlockingClient(std::unique_ptr<TaskLoop> loop,
+                               const StoreOptions& options)
+    : loop_(std::move(loop)), options_(options) {}
+
+BlockingClient::~BlockingClient() {
+  if (client_) client_->Close();
+}
+
+namespace {
+
+// Runs `call` on the task's loop and waits for the value it reports. The
+// answer lives in shared state: it may come after the timeout.
+template <typename T>
+T Await(TaskLoop& loop, std::chrono::milliseconds timeout,
+        const std::function<void(std::function<void(T)>)>& call) {
+  auto answer = std::make_shared<std::optional<T>>();
+  Status waited = loop.RunUntilDone(
+      [&call, answer](std::function<void()> done) {
+        call([answer, done = std::move(done)](T value) {
+          *answer = std::move(value);
+          done();
+        });
+      },
+      timeout);
+  if (!waited.ok() || !answer->has_value()) {
+    return T(Status::Timeout("sql: no answer from the database in time"));
+  }
+  return std::move(**answer);
+}
+
+}  // namespace
+
+Result<ResultSet> BlockingClient::Query(std::string sql,
+                                        std::vector<Param> params) {
+  return Await<Result<ResultSet>>(
+      *loop_, options_.connect_timeout + options_.operation_timeout,
+      [&](Client::RowsCallback done) {
+        client_->Query(std::move(sql), std::move(params), std::move(done));
+      });
+}
+
+Result<std::vector<ResultSet>> BlockingClient::Transaction(
+    std::vector<Statement> statements) {
+  return Await<Result<std::vector<ResultSet>>>(
+      *loop_, options_.connect_timeout + options_.operation_timeout,
+      [&](Client::TransactionCallback done) {
+        client_->Transaction(std::move(statements), std::move(done));
+      });
+}
+
+Status BlockingClient::Migrate(std::vector<Migration> migrations) {
+  const auto timeout = (options_.connect_timeout + options_.operation_timeout) *
+                       static_cast<long>(migrations.size() + 1);
+  return Await<Status>(*loop_, timeout, [&](Client::StatusCallback done) {
+    client_->Migrate(std::move(migrations), std::move(done));
+  });
+}
+
+}  // namespace twelve::sql
