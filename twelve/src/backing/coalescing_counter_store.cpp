@@ -7,8 +7,13 @@
 // One batch per key and loop is in flight at a time, as in a database's
 // group commit: what arrives during a round trip waits and goes out as the
 // next batch, so batches grow with the load instead of the store's queue.
+//
+// What the store does is counted here, for /metrics (StoreMetrics, per
+// loop): every operation made on a loop with its round-trip time and
+// outcome, and each batch with the visits it carries.
 
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -18,16 +23,23 @@
 namespace twelve {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 class CoalescingCounterStore final : public CounterStore {
  public:
   CoalescingCounterStore(std::unique_ptr<CounterStore> store, EventLoops& loops)
-      : store_(std::move(store)), loops_(loops), batches_(loops.size()) {}
+      : store_(std::move(store)),
+        loops_(loops),
+        metrics_(loops.store_metrics()),
+        batches_(loops.size()) {
+    metrics_.SetKind(store_->kind());
+  }
 
   void Add(std::string_view key, std::int64_t delta,
            ValueCallback done) override {
     int loop = loops_.CurrentIndex();
     if (delta != 1 || loop < 0) {
-      store_->Add(key, delta, std::move(done));
+      store_->Add(key, delta, Timed(std::move(done)));
       return;
     }
     Batch& batch = BatchFor(static_cast<std::size_t>(loop), key);
@@ -42,11 +54,11 @@ class CoalescingCounterStore final : public CounterStore {
   }
 
   void Get(std::string_view key, ValueCallback done) override {
-    store_->Get(key, std::move(done));
+    store_->Get(key, Timed(std::move(done)));
   }
   void Set(std::string_view key, std::int64_t value,
            StatusCallback done) override {
-    store_->Set(key, value, std::move(done));
+    store_->Set(key, value, Timed(std::move(done)));
   }
   void Migrate(const std::vector<Migration>& migrations,
                StatusCallback done) override {
@@ -62,6 +74,25 @@ class CoalescingCounterStore final : public CounterStore {
     std::vector<ValueCallback> waiters;
     bool in_flight = false;
   };
+
+  // Wraps `done` to count the operation on the calling loop; off a loop
+  // (a task's thread) nothing is counted.
+  template <typename Callback>
+  Callback Timed(Callback done) {
+    const int loop = loops_.CurrentIndex();
+    if (loop < 0) return done;
+    return
+        [this, loop, sent = Clock::now(), done = std::move(done)](auto result) {
+          Count(static_cast<std::size_t>(loop), sent, result.ok());
+          done(std::move(result));
+        };
+  }
+
+  void Count(std::size_t loop, Clock::time_point sent, bool ok) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        Clock::now() - sent);
+    metrics_.Operation(loop, ok, static_cast<std::uint64_t>(ns.count()));
+  }
 
   // A service has a key or two: a short vector beats a map.
   Batch& BatchFor(std::size_t loop, std::string_view key) {
@@ -80,9 +111,11 @@ class CoalescingCounterStore final : public CounterStore {
     waiters.swap(batch.waiters);
     batch.in_flight = true;
     auto k = static_cast<std::int64_t>(waiters.size());
+    metrics_.Batch(loop, waiters.size());
     store_->Add(key, k,
-                [this, loop, key, waiters = std::move(waiters),
-                 k](Result<std::int64_t> sum) {
+                [this, loop, key, waiters = std::move(waiters), k,
+                 sent = Clock::now()](Result<std::int64_t> sum) {
+                  Count(loop, sent, sum.ok());
                   for (std::int64_t i = 0; i < k; ++i) {
                     const ValueCallback& done =
                         waiters[static_cast<std::size_t>(i)];
@@ -105,6 +138,7 @@ class CoalescingCounterStore final : public CounterStore {
 
   std::unique_ptr<CounterStore> store_;
   EventLoops& loops_;
+  StoreMetrics& metrics_;
   std::vector<std::vector<Batch>> batches_;  // per loop; touched only by it
 };
 

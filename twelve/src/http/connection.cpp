@@ -284,9 +284,12 @@ void Connection::MaybeSendContinue() {
 
 void Connection::Dispatch(const Request& request,
                           const ResponseFraming& framing) {
-  InFlight current{next_id_++, &request, framing, request_began_};
+  InFlight current{next_id_++, &request, framing, request_began_, {}};
   current_ = &current;
   Router::Match match = state_.router.Find(request.method, request.path);
+  // Routes are exact paths, so a matched path is its route's pattern; a
+  // 404's path is not (it is the client's), so it never becomes a label.
+  current.route = match.status == 404 ? kUnmatchedRoute : request.path;
   if (match.status == 404) {
     Complete(current.id, ErrorResponse(Status::NotFound("no route")));
   } else if (match.status != 200) {
@@ -336,6 +339,7 @@ Connection::Slot Connection::MakeSlot(const InFlight& current) const {
   slot.method = current.request->method;
   slot.path = current.request->path;
   slot.request_id = current.request->request_id;
+  slot.route = current.route;
   return slot;
 }
 
@@ -343,19 +347,24 @@ void Connection::Reject(int status, std::string_view reason, int version) {
   Response answer = Response::Text(std::string(reason) + "\n", status);
   ResponseFraming framing{version, false, false};
   std::uint64_t id = next_id_++;
+  if (state_.metrics) {
+    worker_.request_metrics().Reject(RejectionForStatus(status));
+  }
   if (worker_.access_log().enabled()) {
     state_.log.Info(
         "rejected request",
         {{"status", status}, {"reason", reason}, {"remote", remote_address_}});
   }
   if (pending_.empty()) {
-    Emit(id, answer, framing, AccessInfo{"-", "-", "-", request_began_});
+    Emit(id, answer, framing,
+         AccessInfo{"-", "-", "-", request_began_, kRejectedRoute});
   } else {
     Slot slot;
     slot.id = id;
     slot.framing = framing;
     slot.began = request_began_;
     slot.method = slot.path = slot.request_id = "-";
+    slot.route = kRejectedRoute;
     slot.done = true;
     slot.response = std::move(answer);
     pending_.push_back(std::move(slot));
@@ -378,7 +387,7 @@ void Connection::Complete(std::uint64_t id, Response response) {
     if (pending_.empty()) {
       Emit(id, response, current_->framing,
            AccessInfo{request.method, request.path, request.request_id,
-                      current_->began});
+                      current_->began, current_->route});
     } else {
       Slot slot = MakeSlot(*current_);
       slot.done = true;
@@ -417,7 +426,8 @@ void Connection::EmitReadySlots() {
   while (!pending_.empty() && pending_.front().done) {
     Slot& slot = pending_.front();
     Emit(slot.id, slot.response, slot.framing,
-         AccessInfo{slot.method, slot.path, slot.request_id, slot.began});
+         AccessInfo{slot.method, slot.path, slot.request_id, slot.began,
+                    slot.route});
     pending_.pop_front();
   }
 }
@@ -444,6 +454,10 @@ void Connection::Emit(std::uint64_t id, const Response& response,
     stop_parsing_ = true;
   }
   state_.requests.fetch_add(1, std::memory_order_relaxed);
+  if (state_.metrics) {
+    worker_.request_metrics().Record(access.method, access.route, sent->status,
+                                     access.began);
+  }
   worker_.access_log().Record(
       AccessEvent{access.method, access.path, sent->status, sent->body.size(),
                   remote_address_, access.request_id},
@@ -454,6 +468,7 @@ void Connection::Emit(std::uint64_t id, const Response& response,
 // waits for the Poller to report room (WriteRest).
 void Connection::Flush() {
   worker_.access_log().Stamp();  // the answers leave now
+  worker_.request_metrics().Stamp();
   if (closed_ || writing_) return;
   if (SendOutput()) {
     OnFlushed();
@@ -562,6 +577,11 @@ bool Connection::Evict() {
 }
 
 void Connection::TimeOut() {
+  // An idle keep-alive connection timing out is normal; one with a request
+  // begun or an answer unsent is a request rejected.
+  if (state_.metrics && (parser_ || !partial_.empty() || writing_)) {
+    worker_.request_metrics().Reject(Rejection::kTimeout);
+  }
   if (state_.log.Enabled(LogLevel::kDebug)) {
     state_.log.Debug("connection timed out", {{"remote", remote_address_}});
   }

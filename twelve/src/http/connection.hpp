@@ -88,6 +88,7 @@ class Connection final : public detail::ResponseSink,
     const Request* request;
     ResponseFraming framing;
     Clock::time_point began;
+    std::string_view route;  // the metrics' label: the route's pattern
     bool answered = false;
   };
   // A request whose handler has not answered yet, or answered out of turn.
@@ -95,13 +96,14 @@ class Connection final : public detail::ResponseSink,
     std::uint64_t id;
     ResponseFraming framing;
     Clock::time_point began;
-    std::string method, path, request_id;
+    std::string method, path, request_id, route;
     bool done = false;
     Response response;
   };
   struct AccessInfo {
     std::string_view method, path, request_id;
     Clock::time_point began;
+    std::string_view route;
   };
 
   void ReadLoop();

@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "config/config_report.hpp"
-#include "process/health.hpp"
 #include "http/server.hpp"
+#include "process/health.hpp"
+#include "process/metrics_page.hpp"
 #include "twelve/build_info.hpp"
 
 namespace twelve {
@@ -123,7 +124,10 @@ int RunServe(const ServeOptions& options) {
   Health health;
   health.AddRoutes(*options.router, options.app_name, config.release_id);
   http::Server server(config.server, *options.router, log,
-                      config.log.access_log);
+                      config.log.access_log, config.admin.metrics);
+  if (config.admin.metrics) {
+    AddMetricsRoute(*options.router, server, config.release_id);
+  }
   ServeContextImpl context(settings, config, log, *options.router,
                            server.loops(), health);
   // What setup started (a store's threads and connections) must stop before

@@ -9,6 +9,8 @@
 #include <exception>
 #include <utility>
 
+#include "backing/store_metrics.hpp"
+
 namespace twelve::backing {
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -240,6 +242,9 @@ void RedisConnection::OnConnected() {
   last_error_.clear();
   backoff_.Reset();
   Disarm();  // the connect deadline; commands arm their own
+  if (back && settings_.metrics != nullptr) {
+    settings_.metrics->Reconnect(static_cast<std::size_t>(settings_.loop));
+  }
   log_.Info("store connected", {{"store", "redis"},
                                 {"loop", settings_.loop},
                                 {"address", address_},

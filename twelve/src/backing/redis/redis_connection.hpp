@@ -50,6 +50,10 @@
 struct redisReader;
 struct redisReply;
 
+namespace twelve {
+class StoreMetrics;
+}
+
 namespace twelve::backing {
 
 class RedisConnection final
@@ -70,6 +74,8 @@ class RedisConnection final
     std::chrono::milliseconds min_backoff{100};
     std::chrono::milliseconds max_backoff{5000};
     int loop = 0;  // for logs
+    // Counts reconnects in slot `loop`; may be null (one-off connections).
+    StoreMetrics* metrics = nullptr;
   };
 
   RedisConnection(boost::asio::io_context& context, Settings settings,

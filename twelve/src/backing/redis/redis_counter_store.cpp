@@ -95,7 +95,7 @@ std::string_view Decimal(std::int64_t value, char (&buffer)[24]) {
 
 RedisConnection::Settings ConnectionSettings(const StoreUrl& url,
                                              const StoreOptions& options,
-                                             int loop) {
+                                             int loop, StoreMetrics* metrics) {
   RedisConnection::Settings settings;
   settings.host = url.host;
   settings.port = url.port;
@@ -107,6 +107,7 @@ RedisConnection::Settings ConnectionSettings(const StoreUrl& url,
   settings.min_backoff = options.min_backoff;
   settings.max_backoff = options.max_backoff;
   settings.loop = loop;
+  settings.metrics = metrics;
   return settings;
 }
 
@@ -118,7 +119,9 @@ class RedisCounterStore final : public CounterStore {
     for (std::size_t i = 0; i < loops.size(); ++i) {
       connections_.push_back(std::make_shared<RedisConnection>(
           loops.context(i),
-          ConnectionSettings(url, options, static_cast<int>(i)), log));
+          ConnectionSettings(url, options, static_cast<int>(i),
+                             &loops.store_metrics()),
+          log));
       connections_.back()->Start();
     }
   }
