@@ -9,6 +9,7 @@
 
 #include "config/config_report.hpp"
 #include "http/server.hpp"
+#include "process/admin_listener.hpp"
 #include "process/health.hpp"
 #include "process/metrics_page.hpp"
 #include "twelve/build_info.hpp"
@@ -109,6 +110,7 @@ void LogStopped(const Logger& log, const http::ShutdownReport& report) {
 
 int RunServe(const ServeOptions& options) {
   const Clock::time_point started = Clock::now();
+  const auto started_wall = std::chrono::system_clock::now();
   // A client that disconnects must not kill the process; write errors are
   // handled where they happen.
   std::signal(SIGPIPE, SIG_IGN);
@@ -148,6 +150,26 @@ int RunServe(const ServeOptions& options) {
   log.Info("listening", {{"address", config.server.bind},
                          {"port", static_cast<unsigned>(server.port())},
                          {"threads", config.server.threads}});
+  const StatusSources status_sources{
+      .app_name = options.app_name,
+      .config = &config,
+      .settings = &settings,
+      .health = &health,
+      .server = &server,
+      .task_names = options.task_names,
+      .started = started_wall,
+      .config_fingerprint = ConfigFingerprint(settings)};
+  std::unique_ptr<AdminListener> admin;
+  if (config.admin.port != 0) {
+    admin = std::make_unique<AdminListener>(status_sources, log);
+    Status admin_listening = admin->Listen();
+    if (!admin_listening.ok()) return fail("cannot listen", admin_listening);
+    log.Info("admin listening",
+             {{"address", config.admin.bind},
+              {"port", static_cast<unsigned>(admin->port())},
+              {"paths", "/status /status.json /metrics /livez /readyz"}});
+    admin->Start(config.shutdown);
+  }
   health.SetPhase(Health::Phase::kServing);
 
   ReadinessWatch readiness(health, log, started);
@@ -168,6 +190,7 @@ int RunServe(const ServeOptions& options) {
     std::_Exit(kExitFailure);
   };
   http::ShutdownReport report = server.Serve(config.shutdown, hooks);
+  if (admin) admin->Join();  // drained on the same signal
   context.RunShutdownHooks();
   LogStopped(log, report);
   sink.Flush();
