@@ -149,8 +149,11 @@ void AccessLog::Record(const AccessEvent& event, Clock::time_point began) {
 }
 
 void AccessLog::Stamp() {
+  if (!held_.empty()) Stamp(Clock::now());
+}
+
+void AccessLog::Stamp(Clock::time_point now) {
   if (held_.empty()) return;
-  const Clock::time_point now = Clock::now();
   const LineHead head = FormatLineHead(WallTime(now));
   char* p = Reserve(held_used_ + held_.size() * kStampedBytes);
   std::size_t start = 0;

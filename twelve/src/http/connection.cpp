@@ -467,8 +467,15 @@ void Connection::Emit(std::uint64_t id, const Response& response,
 // Sends what is buffered with one write; what the kernel does not take
 // waits for the Poller to report room (WriteRest).
 void Connection::Flush() {
-  worker_.access_log().Stamp();  // the answers leave now
-  worker_.request_metrics().Stamp();
+  // The answers leave now: one clock read stamps their access lines and
+  // their durations.
+  AccessLog& access_log = worker_.access_log();
+  RequestMetrics& metrics = worker_.request_metrics();
+  if (access_log.pending() || metrics.pending()) {
+    const Clock::time_point now = Clock::now();
+    access_log.Stamp(now);
+    metrics.Stamp(now);
+  }
   if (closed_ || writing_) return;
   if (SendOutput()) {
     OnFlushed();

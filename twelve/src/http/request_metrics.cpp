@@ -111,9 +111,7 @@ void RequestMetrics::Record(std::string_view method, std::string_view route,
   held_.push_back(Held{route_id, began});
 }
 
-void RequestMetrics::Stamp() {
-  if (held_.empty()) return;
-  const Clock::time_point now = Clock::now();
+void RequestMetrics::Stamp(Clock::time_point now) {
   for (const Held& held : held_) {
     const auto ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(now - held.began);

@@ -74,7 +74,8 @@ class RequestMetrics {
   // its duration is observed at the next Stamp().
   void Record(std::string_view method, std::string_view route, int code,
               Clock::time_point began);
-  void Stamp();
+  void Stamp(Clock::time_point now);
+  bool pending() const { return !held_.empty(); }
   void Reject(Rejection why) {
     rejected_[static_cast<std::size_t>(why)].Add(1);
   }

@@ -24,7 +24,7 @@ TEST(RequestMetrics, CountsByMethodRouteAndCode) {
   metrics.Record("HEAD", "/", 200, now);
   metrics.Record("POST", "/", 405, now);
   metrics.Record("GET", std::string(kUnmatchedRoute), 404, now);
-  metrics.Stamp();
+  metrics.Stamp(Clock::now());
   RequestTotals totals;
   metrics.AddTo(totals);
   EXPECT_EQ(Count(totals, "GET", "/", 200), 2u);
@@ -50,7 +50,7 @@ TEST(RequestMetrics, DurationsWaitForTheStamp) {
   RequestTotals before;
   metrics.AddTo(before);
   EXPECT_EQ(before.durations.at("/").count, 0u);
-  metrics.Stamp();
+  metrics.Stamp(Clock::now());
   RequestTotals after;
   metrics.AddTo(after);
   const metrics::HistogramTotals& histogram = after.durations.at("/");
@@ -108,9 +108,9 @@ TEST(RequestMetrics, ScrapesWhileTheOwnerCounts) {
   std::thread owner([&] {
     for (int i = 0; i < kRequests; ++i) {
       metrics.Record("GET", i % 2 ? "/a" : "/b", 200, Clock::now());
-      if (i % 64 == 0) metrics.Stamp();
+      if (i % 64 == 0) metrics.Stamp(Clock::now());
     }
-    metrics.Stamp();
+    metrics.Stamp(Clock::now());
   });
   std::uint64_t last = 0;
   for (int i = 0; i < 200; ++i) {
