@@ -127,8 +127,8 @@ def _figure(browser, element):
         f"document.getElementById('{element}').textContent")
 
 
-def test_status_page_in_headless_chromium(start_admin, tmp_path):
-    server = start_admin()
+def test_status_page_in_headless_chromium(start_admin, redis, tmp_path):
+    server = start_admin(env={"REDIS_URL": redis.url, "DATABASE_URL": None})
     browser = Chromium(tmp_path).start(width=375)
     try:
         browser.navigate(f"http://127.0.0.1:{server.admin_port}/status")
@@ -161,6 +161,8 @@ def test_status_page_in_headless_chromium(start_admin, tmp_path):
         wanted = os.environ.get("TWELVE_STATUS_SCREENSHOT")
         if wanted:
             shutil.copyfile(shot, Path(wanted))
+        assert redis.password not in browser.evaluate(
+            "document.documentElement.outerHTML")
         assert browser.problems() == []
     finally:
         browser.stop()
