@@ -10,6 +10,7 @@ import html
 import os
 import re
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -166,3 +167,17 @@ def test_status_page_in_headless_chromium(start_admin, redis, tmp_path):
         assert browser.problems() == []
     finally:
         browser.stop()
+
+
+def test_sigterm_drains_both_listeners_and_exits_0(start_admin):
+    server = start_admin()
+    from http_client import Connection
+    # A browser's keep-alive connection to the status page, open at the
+    # signal: it must not hold the process up.
+    with Connection(server.admin_port) as browser:
+        assert browser.request("GET", "/status.json").status == 200
+        server.signal(signal.SIGTERM)
+        assert server.wait() == 0
+    [stopped] = server.events("stopped")
+    assert stopped["requests_cut"] == 0
+    assert len(server.events("listener closed")) == 2  # service and admin

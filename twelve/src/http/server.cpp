@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
@@ -85,6 +86,11 @@ class Server::Impl {
   std::uint16_t port() const { return port_; }
   EventLoops& loops() { return *loops_; }
   ServerStats Stats() const;
+  void Shutdown() {
+    asio::post(control_, [this] {
+      if (!draining_) OnSignal(SIGTERM);
+    });
+  }
   ShutdownReport Serve(const ShutdownConfig& shutdown, const ServeHooks& hooks);
 
  private:
@@ -304,6 +310,7 @@ Status Server::Listen() { return impl_->Listen(); }
 std::uint16_t Server::port() const { return impl_->port(); }
 EventLoops& Server::loops() { return impl_->loops(); }
 ServerStats Server::Stats() const { return impl_->Stats(); }
+void Server::Shutdown() { impl_->Shutdown(); }
 ShutdownReport Server::Serve(const ShutdownConfig& shutdown,
                              const ServeHooks& hooks) {
   return impl_->Serve(shutdown, hooks);

@@ -71,6 +71,10 @@ class Server {
   // server drained (or SHUTDOWN_TIMEOUT cut what was left).
   ShutdownReport Serve(const ShutdownConfig& shutdown, const ServeHooks& hooks);
 
+  // Thread-safe: starts the drain as SIGTERM would, unless one has begun;
+  // for a server whose signal came before it was built.
+  void Shutdown();
+
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;

@@ -44,7 +44,9 @@ void AdminListener::Start(const ShutdownConfig& shutdown) {
 }
 
 void AdminListener::Join() {
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  server_->Shutdown();
+  thread_.join();
 }
 
 }  // namespace twelve

@@ -29,7 +29,8 @@ class AdminListener {
   std::uint16_t port() const { return server_->port(); }
   // Serves on a thread of its own until a signal has drained it.
   void Start(const ShutdownConfig& shutdown);
-  // Waits for that thread: after the service's server has drained.
+  // After the service's server has drained: drains this one too, if its
+  // signal came before it was built, and waits for its thread.
   void Join();
 
  private:
