@@ -186,7 +186,8 @@ class Server:
 
 KIT_ENV = {"BIND": LOOPBACK, "WEB_THREADS": 1, "LOG_LEVEL": "info",
            "LOG_FORMAT": "json", "ACCESS_LOG": "on"}
-SERVER_NAMES = ["ceiling", "hello", "flask-hello", "gunicorn-hello",
+SERVER_NAMES = ["ceiling", "hello", "hello-nometrics", "flask-hello",
+                "gunicorn-hello",
                 "welcome-redis", "welcome-postgres", "welcome-sqlite",
                 "flask-counter", "gunicorn-counter"]
 
@@ -208,6 +209,10 @@ def catalog(bin_dir, ceiling, peers_dir, rundir, redis, postgres):
                [ceiling, "{port}"], {"BIND": LOOPBACK}, "/"),
         Server("hello", "hello (kit)", "kit", "hello",
                [os.path.join(bin_dir, "hello")], KIT_ENV, "/readyz"),
+        # What counting for /metrics costs: hello against this (issue 14).
+        Server("hello-nometrics", "hello (kit), METRICS=off", "kit", "hello",
+               [os.path.join(bin_dir, "hello")],
+               {**KIT_ENV, "METRICS": "off"}, "/readyz"),
         Server("flask-hello", "hello.py, Flask server", "peer", "hello",
                [python, "hello.py", "{port}"], {}, "/", cwd=peers_dir),
         Server("gunicorn-hello", "hello.py, gunicorn ×2", "peer", "hello",

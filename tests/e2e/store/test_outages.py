@@ -17,6 +17,7 @@ import pytest
 
 import http_client
 from conftest import START_TIMEOUT, Server
+from metrics_scrape import parse, value
 from services import RedisStore, fresh_database, running_redis
 from store.helpers import (Visitors, WebProcesses, count_in,
                            events_after, migrate, poll, status_of, visit)
@@ -313,3 +314,16 @@ def test_serves_again_once_a_hung_store_answers(server_store, web, tmp_path):
     assert poll(lambda: _ready_at(server), timeout=RECOVERY_BOUND), (
         "/readyz not 200 again\n" + server.output()[-4000:])
     assert visit(server) >= 2
+
+
+def test_metrics_count_the_outage_errors_and_reconnects(outage):
+    """/metrics (issue 14): the failed round trips and the connections made
+    again show as store_errors_total and store_reconnects_total."""
+    r = outage.server.get("/metrics")
+    assert r.status == 200, r
+    samples = parse(r.body.decode())
+    kind = "redis" if "REDIS_URL" in outage.server.env else "postgres"
+    assert value(samples, "store_reconnects_total", store=kind) >= 1
+    assert value(samples, "store_errors_total", store=kind) >= 1
+    assert value(samples, "store_operations_total", store=kind) > value(
+        samples, "store_errors_total", store=kind)

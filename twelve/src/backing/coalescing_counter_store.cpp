@@ -8,19 +8,24 @@
 // group commit: what arrives during a round trip waits and goes out as the
 // next batch, so batches grow with the load instead of the store's queue.
 //
-// How well it coalesces is counted (StoreCounters: visits and batches per
-// loop) and logged once when the store closes, as "counter store totals".
+// What the store does is counted for /metrics (StoreMetrics, per loop):
+// every operation made on a loop with its round-trip time and outcome, and
+// each batch with the visits it carries; the visits and batches are also
+// logged once when the store closes, as "counter store totals" (what the
+// bench reads for the app's visits per round trip).
 
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <string>
 #include <vector>
 
-#include "backing/store_counters.hpp"
 #include "process/event_loops.hpp"
 #include "twelve/backing/counter_store.hpp"
 
 namespace twelve {
 namespace {
+
+using Clock = std::chrono::steady_clock;
 
 class CoalescingCounterStore final : public CounterStore {
  public:
@@ -29,14 +34,16 @@ class CoalescingCounterStore final : public CounterStore {
       : store_(std::move(store)),
         loops_(loops),
         log_(log),
-        batches_(loops.size()),
-        counters_(loops.size()) {}
+        metrics_(loops.store_metrics()),
+        batches_(loops.size()) {
+    metrics_.SetKind(store_->kind());
+  }
 
   void Add(std::string_view key, std::int64_t delta,
            ValueCallback done) override {
     int loop = loops_.CurrentIndex();
     if (delta != 1 || loop < 0) {
-      store_->Add(key, delta, std::move(done));
+      store_->Add(key, delta, Timed(std::move(done)));
       return;
     }
     Batch& batch = BatchFor(static_cast<std::size_t>(loop), key);
@@ -51,11 +58,11 @@ class CoalescingCounterStore final : public CounterStore {
   }
 
   void Get(std::string_view key, ValueCallback done) override {
-    store_->Get(key, std::move(done));
+    store_->Get(key, Timed(std::move(done)));
   }
   void Set(std::string_view key, std::int64_t value,
            StatusCallback done) override {
-    store_->Set(key, value, std::move(done));
+    store_->Set(key, value, Timed(std::move(done)));
   }
   void Migrate(const std::vector<Migration>& migrations,
                StatusCallback done) override {
@@ -92,6 +99,25 @@ class CoalescingCounterStore final : public CounterStore {
     bool in_flight = false;
   };
 
+  // Wraps `done` to count the operation on the calling loop; off a loop
+  // (a task's thread) nothing is counted.
+  template <typename Callback>
+  Callback Timed(Callback done) {
+    const int loop = loops_.CurrentIndex();
+    if (loop < 0) return done;
+    return
+        [this, loop, sent = Clock::now(), done = std::move(done)](auto result) {
+          Count(static_cast<std::size_t>(loop), sent, result.ok());
+          done(std::move(result));
+        };
+  }
+
+  void Count(std::size_t loop, Clock::time_point sent, bool ok) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        Clock::now() - sent);
+    metrics_.Operation(loop, ok, static_cast<std::uint64_t>(ns.count()));
+  }
+
   // A service has a key or two: a short vector beats a map.
   Batch& BatchFor(std::size_t loop, std::string_view key) {
     for (Batch& batch : batches_[loop]) {
@@ -108,10 +134,13 @@ class CoalescingCounterStore final : public CounterStore {
     batch.sent.swap(batch.waiters);
     batch.in_flight = true;
     auto k = static_cast<std::int64_t>(batch.sent.size());
-    counters_.Record(loop, batch.sent.size());
-    store_->Add(key, k, [this, loop, key, k](Result<std::int64_t> sum) {
-      OnReply(loop, key, k, sum);
-    });
+    metrics_.Batch(loop, batch.sent.size());
+    store_->Add(
+        key, k,
+        [this, loop, key, k, sent = Clock::now()](Result<std::int64_t> sum) {
+          Count(loop, sent, sum.ok());
+          OnReply(loop, key, k, sum);
+        });
   }
 
   // Stores answer on the loop that asked (SQLite posts its answers back).
@@ -138,7 +167,7 @@ class CoalescingCounterStore final : public CounterStore {
 
   // Called once, after the loops stopped: the totals are final.
   void LogTotals() const {
-    StoreCounters::Totals totals = counters_.Read();
+    StoreMetrics::Totals totals = metrics_.Read();
     log_.Info("counter store totals", {{"store", store_->kind()},
                                        {"visits", totals.visits},
                                        {"batches", totals.batches}});
@@ -147,8 +176,8 @@ class CoalescingCounterStore final : public CounterStore {
   std::unique_ptr<CounterStore> store_;
   EventLoops& loops_;
   const Logger& log_;
+  StoreMetrics& metrics_;
   std::vector<std::vector<Batch>> batches_;  // per loop; touched only by it
-  StoreCounters counters_;
   bool closed_ = false;
 };
 

@@ -35,6 +35,10 @@ std::optional<LoadedConfig> LoadConfigOrReport(const SettingsTable& table,
   }
   Settings& settings = std::get<Settings>(parsed);
   KitConfig kit = KitConfigFrom(settings);
+  if (std::vector<SettingError> errors = CheckKitConfig(kit); !errors.empty()) {
+    ReportSettingErrors(sink, errors);
+    return std::nullopt;
+  }
   return LoadedConfig{std::move(settings), std::move(kit)};
 }
 

@@ -154,6 +154,25 @@ void AddShutdownSettings(SettingsTable& table) {
                      "before they are cut (factor IX)."));
 }
 
+void AddAdminSettings(SettingsTable& table) {
+  table.Add(Choice("METRICS", "on", {"on", "off"},
+                   "on: count requests per route and serve /metrics "
+                   "(Prometheus text) on PORT and on the admin listener. "
+                   "off: no counting, no /metrics."));
+  table.Add({.name = "ADMIN_PORT",
+             .type = SettingType::kInteger,
+             .min = 1,
+             .max = 65535,
+             .doc = "TCP port of the admin listener (/status, /metrics, "
+                    "/livez, /readyz), never the same as PORT; unset: no "
+                    "admin listener."});
+  table.Add({.name = "ADMIN_BIND",
+             .default_value = "127.0.0.1",
+             .doc = "IP address of the admin listener: loopback by default, "
+                    "so the status page is not public.",
+             .validate = ValidateIpLiteral});
+}
+
 LogLevel LevelNamed(std::string_view name) {
   for (const auto& [level_name, level] : kLevels) {
     if (level_name == name) return level;
@@ -163,11 +182,25 @@ LogLevel LevelNamed(std::string_view name) {
 
 }  // namespace
 
+std::vector<SettingError> CheckKitConfig(const KitConfig& config) {
+  std::vector<SettingError> errors;
+  if (config.admin.port != 0 && config.admin.port == config.server.port) {
+    const std::string port = std::to_string(config.server.port);
+    errors.push_back(
+        {"ADMIN_PORT", port,
+         "a port other than PORT (PORT=" + port +
+             "): the admin listener (/status) must never share the "
+             "service port"});
+  }
+  return errors;
+}
+
 void AddKitSettings(SettingsTable& table) {
   AddServerSettings(table);
   AddLogSettings(table);
   AddShutdownSettings(table);
   AddHttpSettings(table);
+  AddAdminSettings(table);
   table.Add({.name = "RELEASE_ID",
              .doc = "The release this process runs, set by the platform, "
                     "e.g. v42 (factor V): up to 128 printable ASCII "
@@ -197,6 +230,12 @@ KitConfig KitConfigFrom(const Settings& settings) {
 
   config.shutdown.delay = settings.Duration("SHUTDOWN_DELAY");
   config.shutdown.timeout = settings.Duration("SHUTDOWN_TIMEOUT");
+  config.admin.metrics = settings.String("METRICS") == "on";
+  if (settings.Has("ADMIN_PORT")) {
+    config.admin.port =
+        static_cast<std::uint16_t>(settings.Integer("ADMIN_PORT"));
+  }
+  config.admin.bind = settings.String("ADMIN_BIND");
   if (settings.Has("RELEASE_ID"))
     config.release_id = settings.String("RELEASE_ID");
   return config;

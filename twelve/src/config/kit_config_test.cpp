@@ -53,7 +53,8 @@ TEST(Config, AddsTheKitSettingsInDocumentedOrder) {
                 "LOG_FORMAT", "ACCESS_LOG", "SHUTDOWN_DELAY",
                 "SHUTDOWN_TIMEOUT", "HTTP_HEADER_TIMEOUT", "HTTP_IDLE_TIMEOUT",
                 "HTTP_WRITE_TIMEOUT", "HTTP_MAX_HEADER_BYTES",
-                "HTTP_MAX_BODY_BYTES", "HTTP_MAX_CONNECTIONS", "RELEASE_ID"}));
+                "HTTP_MAX_BODY_BYTES", "HTTP_MAX_CONNECTIONS", "METRICS",
+                "ADMIN_PORT", "ADMIN_BIND", "RELEASE_ID"}));
 }
 
 TEST(Config, AddingKitSettingsTwiceThrows) {
@@ -80,6 +81,35 @@ TEST(Config, DefaultsMatchTheStructDefaults) {
   EXPECT_EQ(config.shutdown.delay, milliseconds(0));
   EXPECT_EQ(config.shutdown.timeout, milliseconds(10'000));
   EXPECT_EQ(config.release_id, "");
+  const AdminConfig expected_admin;
+  EXPECT_EQ(config.admin.metrics, expected_admin.metrics);
+  EXPECT_TRUE(config.admin.metrics);
+  EXPECT_EQ(config.admin.port, 0);  // no admin listener
+  EXPECT_EQ(config.admin.bind, "127.0.0.1");
+}
+
+TEST(Config, ReadsTheAdminSettings) {
+  const KitConfig config = MustConfig(
+      {{"METRICS", "off"}, {"ADMIN_PORT", "9100"}, {"ADMIN_BIND", "::1"}});
+  EXPECT_FALSE(config.admin.metrics);
+  EXPECT_EQ(config.admin.port, 9100);
+  EXPECT_EQ(config.admin.bind, "::1");
+  EXPECT_TRUE(CheckKitConfig(config).empty());
+}
+
+TEST(Config, RejectsAdminPortEqualToPortNamingBoth) {
+  const KitConfig config =
+      MustConfig({{"PORT", "8080"}, {"ADMIN_PORT", "8080"}});
+  const std::vector<SettingError> errors = CheckKitConfig(config);
+  ASSERT_EQ(errors.size(), 1u);
+  const std::string text = errors[0].ToString();
+  EXPECT_NE(text.find("ADMIN_PORT=\"8080\""), std::string::npos) << text;
+  EXPECT_NE(text.find("PORT=8080"), std::string::npos) << text;
+}
+
+TEST(Config, RejectsAHostNameAsAdminBind) {
+  EXPECT_EQ(Errors({{"ADMIN_BIND", "localhost"}}).size(), 1u);
+  EXPECT_EQ(Errors({{"ADMIN_PORT", "0"}}).size(), 1u);
 }
 
 TEST(Config, ReadsEveryKitSetting) {

@@ -176,8 +176,11 @@ void AccessLog::RecordText(const AccessEvent& event, Clock::time_point began) {
 }
 
 void AccessLog::Stamp() {
+  if (!held_.empty()) Stamp(Clock::now());
+}
+
+void AccessLog::Stamp(Clock::time_point now) {
   if (held_.empty()) return;
-  const Clock::time_point now = Clock::now();
   const LineHead head = FormatLineHead(WallTime(now));
   char* p = Reserve(held_used_ + held_.size() * kStampedBytes);
   std::size_t start = 0;

@@ -73,6 +73,10 @@ class AccessLog {
   // Finishes the lines recorded since the last Stamp() with one clock read:
   // call it when the answers are handed to the socket.
   void Stamp();
+  // The same with the time read by the caller (one read for the access
+  // log and the request metrics); `pending()`: lines wait for a stamp.
+  void Stamp(Clock::time_point now);
+  bool pending() const { return !held_.empty(); }
   // Stamps, and hands what has gathered to the sink.
   void Publish();
   // Re-reads the wall clock's offset from the steady clock.

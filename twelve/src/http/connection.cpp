@@ -325,12 +325,15 @@ void Connection::MaybeSendContinue() {
 // Routes the request, then answers it or calls its handler, with the
 // matched route and path parameters set on it.
 void Connection::Dispatch(Request& request, const ResponseFraming& framing) {
-  InFlight current{next_id_++, &request, framing, request_began_};
+  InFlight current{next_id_++, &request, framing, request_began_, {}};
   current_ = &current;
   Router::Match match =
       state_.router.Find(request.method, request.path, worker_.path_params());
   request.route = match.route;
   request.params = match.params;
+  // The metrics' label: the registered pattern, never a client's path (a
+  // 404 has none, so it is labelled "unmatched").
+  current.route = match.route.empty() ? kUnmatchedRoute : match.route;
   if (match.status == 404) {
     Complete(current.id, ErrorResponse(Status::NotFound("no route")));
   } else if (match.status == 400) {
@@ -390,6 +393,7 @@ Connection::Slot& Connection::PushSlot(const InFlight& current) {
   } else {
     slot.trace.reset();  // a reused slot may hold an earlier request's
   }
+  slot.route = current.route;
   return slot;
 }
 
@@ -397,19 +401,25 @@ void Connection::Reject(int status, std::string_view reason, int version) {
   Response answer = Response::Text(std::string(reason) + "\n", status);
   ResponseFraming framing{version, false, false};
   std::uint64_t id = next_id_++;
+  if (state_.metrics) {
+    worker_.request_metrics().Reject(RejectionForStatus(status));
+  }
   if (worker_.access_log().enabled()) {
     state_.log.Info(
         "rejected request",
         {{"status", status}, {"reason", reason}, {"remote", remote_address_}});
   }
   if (pending_.empty()) {
-    Emit(id, answer, framing, AccessInfo{"-", "-", "-", request_began_});
+    Emit(id, answer, framing,
+         AccessInfo{"-", "-", "-", request_began_, nullptr, kRejectedRoute});
   } else {
     Slot& slot = pending_.PushBack();
     slot.id = id;
     slot.framing = framing;
     slot.began = request_began_;
     slot.method = slot.path = slot.request_id = "-";
+    slot.route = kRejectedRoute;
+    slot.trace.reset();
     slot.done = true;
     slot.response = std::move(answer);
   }
@@ -431,7 +441,7 @@ void Connection::Complete(std::uint64_t id, Response response) {
     if (pending_.empty()) {
       Emit(id, response, current_->framing,
            AccessInfo{request.method, request.path, request.request_id,
-                      current_->began, request.trace});
+                      current_->began, request.trace, current_->route});
     } else {
       Slot& slot = PushSlot(*current_);
       slot.done = true;
@@ -448,7 +458,7 @@ void Connection::Complete(std::uint64_t id, Response response) {
     Slot& slot = pending_.front();
     Emit(slot.id, response, slot.framing,
          AccessInfo{slot.method, slot.path, slot.request_id, slot.began,
-                    slot.trace ? &*slot.trace : nullptr});
+                    slot.trace ? &*slot.trace : nullptr, slot.route});
     pending_.PopFront();
   } else {
     pending_[index].done = true;
@@ -480,7 +490,7 @@ void Connection::EmitReadySlots() {
     Slot& slot = pending_.front();
     Emit(slot.id, slot.response, slot.framing,
          AccessInfo{slot.method, slot.path, slot.request_id, slot.began,
-                    slot.trace ? &*slot.trace : nullptr});
+                    slot.trace ? &*slot.trace : nullptr, slot.route});
     pending_.PopFront();
   }
 }
@@ -506,6 +516,10 @@ void Connection::Emit(std::uint64_t id, const Response& response,
     stop_parsing_ = true;
   }
   state_.requests.fetch_add(1, std::memory_order_relaxed);
+  if (state_.metrics) {
+    worker_.request_metrics().Record(access.method, access.route, sent->status,
+                                     access.began);
+  }
   worker_.access_log().Record(
       AccessEvent{access.method, access.path, sent->status, sent->body.size(),
                   remote_address_, access.request_id, access.trace},
@@ -515,7 +529,15 @@ void Connection::Emit(std::uint64_t id, const Response& response,
 // Sends what is buffered with one write; what the kernel does not take
 // waits for the Poller to report room (WriteRest).
 void Connection::Flush() {
-  worker_.access_log().Stamp();  // the answers leave now
+  // The answers leave now: one clock read stamps their access lines and
+  // their durations.
+  AccessLog& access_log = worker_.access_log();
+  RequestMetrics& metrics = worker_.request_metrics();
+  if (access_log.pending() || metrics.pending()) {
+    const Clock::time_point now = Clock::now();
+    access_log.Stamp(now);
+    metrics.Stamp(now);
+  }
   if (closed_ || writing_) return;
   if (SendOutput()) {
     OnFlushed();
@@ -624,6 +646,11 @@ bool Connection::Evict() {
 }
 
 void Connection::TimeOut() {
+  // An idle keep-alive connection timing out is normal; one with a request
+  // begun or an answer unsent is a request rejected.
+  if (state_.metrics && (parser_ || !partial_.empty() || writing_)) {
+    worker_.request_metrics().Reject(Rejection::kTimeout);
+  }
   if (state_.log.Enabled(LogLevel::kDebug)) {
     state_.log.Debug("connection timed out", {{"remote", remote_address_}});
   }

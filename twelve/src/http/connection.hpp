@@ -88,6 +88,7 @@ class Connection final : public detail::ResponseSink,
     const Request* request;
     ResponseFraming framing;
     Clock::time_point began;
+    std::string_view route;  // the metrics' label: the route's pattern
     bool answered = false;
   };
   // A request whose handler has not answered yet, or answered out of turn.
@@ -96,7 +97,7 @@ class Connection final : public detail::ResponseSink,
     std::uint64_t id;
     ResponseFraming framing;
     Clock::time_point began;
-    std::string method, path, request_id;
+    std::string method, path, request_id, route;
     std::optional<TraceContext> trace;
     bool done = false;
     Response response;
@@ -105,6 +106,7 @@ class Connection final : public detail::ResponseSink,
     std::string_view method, path, request_id;
     Clock::time_point began;
     const TraceContext* trace = nullptr;
+    std::string_view route;
   };
 
   void ReadLoop();

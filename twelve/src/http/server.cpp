@@ -5,15 +5,16 @@
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <thread>
 #include <vector>
 
-#include "process/event_loops.hpp"
 #include "http/server_state.hpp"
 #include "http/worker.hpp"
+#include "process/event_loops.hpp"
 
 namespace twelve::http {
 namespace asio = boost::asio;
@@ -64,8 +65,8 @@ bool StopNewHandshakes(int listener) {
 class Server::Impl {
  public:
   Impl(const ServerConfig& config, const Router& router, const Logger& log,
-       bool access_log)
-      : state_(config, router, log, access_log),
+       bool access_log, bool metrics)
+      : state_(config, router, log, access_log, metrics),
         acceptor_(control_),
         signals_(control_, SIGTERM, SIGINT),
         tick_timer_(control_),
@@ -84,6 +85,12 @@ class Server::Impl {
   Status Listen();
   std::uint16_t port() const { return port_; }
   EventLoops& loops() { return *loops_; }
+  ServerStats Stats() const;
+  void Shutdown() {
+    asio::post(control_, [this] {
+      if (!draining_) OnSignal(SIGTERM);
+    });
+  }
   ShutdownReport Serve(const ShutdownConfig& shutdown, const ServeHooks& hooks);
 
  private:
@@ -278,15 +285,32 @@ void Server::Impl::Finish() {
   control_.stop();
 }
 
+ServerStats Server::Impl::Stats() const {
+  ServerStats stats;
+  if (state_.metrics) {
+    for (const auto& worker : workers_) worker->AddMetricsTo(stats.requests);
+  }
+  stats.open_connections = state_.open_connections.load();
+  stats.requests_served = state_.requests.load();
+  stats.connections_refused = state_.connections_refused.load();
+  stats.connections_evicted = state_.connections_evicted.load();
+  // A connection refused at the limit is a request rejected by a limit.
+  stats.requests.rejected[static_cast<std::size_t>(Rejection::kLimit)] +=
+      stats.connections_refused;
+  return stats;
+}
+
 Server::Server(const ServerConfig& config, const Router& router,
-               const Logger& log, bool access_log)
-    : impl_(std::make_unique<Impl>(config, router, log, access_log)) {}
+               const Logger& log, bool access_log, bool metrics)
+    : impl_(std::make_unique<Impl>(config, router, log, access_log, metrics)) {}
 
 Server::~Server() = default;
 
 Status Server::Listen() { return impl_->Listen(); }
 std::uint16_t Server::port() const { return impl_->port(); }
 EventLoops& Server::loops() { return impl_->loops(); }
+ServerStats Server::Stats() const { return impl_->Stats(); }
+void Server::Shutdown() { impl_->Shutdown(); }
 ShutdownReport Server::Serve(const ShutdownConfig& shutdown,
                              const ServeHooks& hooks) {
   return impl_->Serve(shutdown, hooks);

@@ -9,9 +9,10 @@
 #include <memory>
 #include <string>
 
+#include "http/request_metrics.hpp"
 #include "twelve/config/kit_config.hpp"
-#include "twelve/log/logger.hpp"
 #include "twelve/http/router.hpp"
+#include "twelve/log/logger.hpp"
 #include "twelve/status.hpp"
 
 namespace twelve {
@@ -37,10 +38,20 @@ struct ServeHooks {
   std::function<void()> on_tick;
 };
 
+// What the server has done so far, for /metrics and /status.
+struct ServerStats {
+  RequestTotals requests;  // empty unless the server counts metrics
+  std::int64_t open_connections = 0;
+  std::uint64_t requests_served = 0;
+  std::uint64_t connections_refused = 0;  // at HTTP_MAX_CONNECTIONS
+  std::uint64_t connections_evicted = 0;  // idle ones closed to make room
+};
+
 class Server {
  public:
+  // `metrics`: the workers count requests by route for Stats().
   Server(const ServerConfig& config, const Router& router, const Logger& log,
-         bool access_log);
+         bool access_log, bool metrics = false);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -53,9 +64,16 @@ class Server {
   // The I/O threads, for backing-service drivers. Valid from construction.
   EventLoops& loops();
 
+  // Any thread, while serving: sums what every worker counted.
+  ServerStats Stats() const;
+
   // Starts the workers and blocks until a signal has been handled and the
   // server drained (or SHUTDOWN_TIMEOUT cut what was left).
   ShutdownReport Serve(const ShutdownConfig& shutdown, const ServeHooks& hooks);
+
+  // Thread-safe: starts the drain as SIGTERM would, unless one has begun;
+  // for a server whose signal came before it was built.
+  void Shutdown();
 
  private:
   class Impl;

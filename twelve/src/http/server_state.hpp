@@ -6,20 +6,25 @@
 #include <cstdint>
 
 #include "twelve/config/kit_config.hpp"
-#include "twelve/log/logger.hpp"
 #include "twelve/http/router.hpp"
+#include "twelve/log/logger.hpp"
 
 namespace twelve::http {
 
 struct ServerState {
   ServerState(const ServerConfig& config, const Router& router,
-              const Logger& log, bool access_log)
-      : config(config), router(router), log(log), access_log(access_log) {}
+              const Logger& log, bool access_log, bool metrics = false)
+      : config(config),
+        router(router),
+        log(log),
+        access_log(access_log),
+        metrics(metrics) {}
 
   const ServerConfig config;
   const Router& router;
   const Logger& log;
   const bool access_log;
+  const bool metrics;  // workers count requests for /metrics
 
   std::atomic<std::int64_t> open_connections{0};
   std::atomic<std::uint64_t> requests{0};

@@ -24,6 +24,7 @@
 #include "http/access_log.hpp"
 #include "http/idle_connections.hpp"
 #include "http/poller.hpp"
+#include "http/request_metrics.hpp"
 #include "http/response_writer.hpp"
 #include "http/server_state.hpp"
 
@@ -62,11 +63,16 @@ class Worker {
   // and then decrements `pending`.
   void Abort(std::atomic<int>& pending);
   void Stop();
+  // Any thread: adds this worker's request metrics to `totals`.
+  void AddMetricsTo(RequestTotals& totals) const {
+    request_metrics_.AddTo(totals);
+  }
 
   // For connections, on this worker's thread only.
   ServerState& state() { return state_; }
   DateCache& date() { return date_; }
   AccessLog& access_log() { return access_log_; }
+  RequestMetrics& request_metrics() { return request_metrics_; }
   Poller& poller() { return poller_; }
   bool closing() const { return closing_; }
   bool InThisThread();
@@ -128,6 +134,7 @@ class Worker {
   bool release_posted_ = false;
   DateCache date_;
   AccessLog access_log_;  // after io_: it posts to it
+  RequestMetrics request_metrics_;
   std::vector<char> read_buffer_;
   std::vector<HeaderField> header_scratch_;
   PathParamStorage path_params_;

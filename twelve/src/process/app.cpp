@@ -137,7 +137,10 @@ int App::Impl::Run(int argc, char** argv) {
   for (const Task& task : tasks_) {
     if (task.name == command) return RunTask(task, table_);
   }
-  return RunServe(ServeOptions{name_, &table_, &router_, &setup_});
+  std::vector<std::string> task_names;
+  for (const Task& task : tasks_) task_names.push_back(task.name);
+  return RunServe(
+      ServeOptions{name_, &table_, &router_, &setup_, std::move(task_names)});
 }
 
 App::App(std::string name) : impl_(std::make_unique<Impl>(std::move(name))) {}

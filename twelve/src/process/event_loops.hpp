@@ -1,23 +1,28 @@
 #pragma once
 // EventLoops: the I/O threads as seen by backing-service drivers,
 // which keep one connection per loop so that a handler's store call runs on
-// the handler's own thread.
+// the handler's own thread, and count what they do per loop (StoreMetrics).
 
 #include <boost/asio/io_context.hpp>
 #include <cstddef>
 #include <vector>
+
+#include "backing/store_metrics.hpp"
 
 namespace twelve {
 
 class EventLoops {
  public:
   explicit EventLoops(std::vector<boost::asio::io_context*> contexts)
-      : contexts_(std::move(contexts)) {}
+      : contexts_(std::move(contexts)), store_metrics_(contexts_.size()) {}
 
   std::size_t size() const { return contexts_.size(); }
   boost::asio::io_context& context(std::size_t index) {
     return *contexts_.at(index);
   }
+  StoreMetrics& store_metrics() { return store_metrics_; }
+  const StoreMetrics& store_metrics() const { return store_metrics_; }
+
   // The index of the loop running on the calling thread, or -1.
   int CurrentIndex() const {
     for (std::size_t i = 0; i < contexts_.size(); ++i) {
@@ -30,6 +35,7 @@ class EventLoops {
 
  private:
   std::vector<boost::asio::io_context*> contexts_;
+  StoreMetrics store_metrics_;
 };
 
 }  // namespace twelve

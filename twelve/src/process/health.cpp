@@ -5,7 +5,6 @@
 #include "twelve/build_info.hpp"
 
 namespace twelve {
-namespace {
 
 const char* PhaseName(Health::Phase phase) {
   switch (phase) {
@@ -19,10 +18,16 @@ const char* PhaseName(Health::Phase phase) {
   return "unknown";
 }
 
-}  // namespace
-
 void Health::AddCheck(std::string name, std::function<bool()> ready) {
   checks_.push_back(Check{std::move(name), std::move(ready)});
+}
+
+std::vector<Health::CheckResult> Health::RunChecks() const {
+  std::vector<CheckResult> results;
+  for (const Check& check : checks_) {
+    results.push_back(CheckResult{check.name, check.ready()});
+  }
+  return results;
 }
 
 bool Health::Ready() const {

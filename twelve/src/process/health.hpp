@@ -31,6 +31,13 @@ class Health {
   bool Ready() const;
   std::string ReadinessJson() const { return Evaluate().json; }
 
+  struct CheckResult {
+    std::string name;
+    bool pass;
+  };
+  // Runs every check once, for the status page. Safe from any thread.
+  std::vector<CheckResult> RunChecks() const;
+
   // Adds GET /livez, /readyz and /version to `router`.
   void AddRoutes(Router& router, std::string app_name,
                  std::string release_id) const;
@@ -43,6 +50,9 @@ class Health {
   std::atomic<Phase> phase_{Phase::kStarting};
   std::vector<Check> checks_;
 };
+
+// "starting", "serving" or "draining".
+const char* PhaseName(Health::Phase phase);
 
 // The body of /version and `<app> version --json`.
 std::string VersionJson(const std::string& app_name,

@@ -10,7 +10,9 @@
 #include "config/config_report.hpp"
 #include "config/setting_typos.hpp"
 #include "http/server.hpp"
+#include "process/admin_listener.hpp"
 #include "process/health.hpp"
+#include "process/metrics_page.hpp"
 #include "twelve/build_info.hpp"
 
 namespace twelve {
@@ -119,6 +121,7 @@ void LogStopped(const Logger& log, const http::ShutdownReport& report) {
 
 int RunServe(const ServeOptions& options) {
   const Clock::time_point started = Clock::now();
+  const auto started_wall = std::chrono::system_clock::now();
   // A client that disconnects must not kill the process; write errors are
   // handled where they happen.
   std::signal(SIGPIPE, SIG_IGN);
@@ -135,7 +138,10 @@ int RunServe(const ServeOptions& options) {
   Health health;
   health.AddRoutes(*options.router, options.app_name, config.release_id);
   http::Server server(config.server, *options.router, log,
-                      config.log.access_log);
+                      config.log.access_log, config.admin.metrics);
+  if (config.admin.metrics) {
+    AddMetricsRoute(*options.router, server, config.release_id);
+  }
   ServeContextImpl context(settings, config, log, *options.router,
                            server.loops(), health);
   // What setup started (a store's threads and connections) must stop before
@@ -156,6 +162,26 @@ int RunServe(const ServeOptions& options) {
   log.Info("listening", {{"address", config.server.bind},
                          {"port", static_cast<unsigned>(server.port())},
                          {"threads", config.server.threads}});
+  const StatusSources status_sources{
+      .app_name = options.app_name,
+      .config = &config,
+      .settings = &settings,
+      .health = &health,
+      .server = &server,
+      .task_names = options.task_names,
+      .started = started_wall,
+      .config_fingerprint = ConfigFingerprint(settings)};
+  std::unique_ptr<AdminListener> admin;
+  if (config.admin.port != 0) {
+    admin = std::make_unique<AdminListener>(status_sources, log);
+    Status admin_listening = admin->Listen();
+    if (!admin_listening.ok()) return fail("cannot listen", admin_listening);
+    log.Info("admin listening",
+             {{"address", config.admin.bind},
+              {"port", static_cast<unsigned>(admin->port())},
+              {"paths", "/status /status.json /metrics /livez /readyz"}});
+    admin->Start(config.shutdown);
+  }
   health.SetPhase(Health::Phase::kServing);
 
   ReadinessWatch readiness(health, log, started);
@@ -176,6 +202,7 @@ int RunServe(const ServeOptions& options) {
     std::_Exit(kExitFailure);
   };
   http::ShutdownReport report = server.Serve(config.shutdown, hooks);
+  if (admin) admin->Join();  // drained on the same signal
   context.RunShutdownHooks();
   LogStopped(log, report);
   sink.Flush();

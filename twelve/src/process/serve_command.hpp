@@ -14,6 +14,7 @@ struct ServeOptions {
   const SettingsTable* table;
   Router* router;
   const std::function<Status(ServeContext&)>* setup;  // may hold nothing
+  std::vector<std::string> task_names;  // for the status page (XII)
 };
 
 // Returns the process exit code.

@@ -1,17 +1,18 @@
 #pragma once
 // The kit's own settings and the plain structs built from them.
 //
-// AddKitSettings() puts PORT, BIND, WEB_THREADS, LOG_*, SHUTDOWN_*, HTTP_* and
-// RELEASE_ID into a table; apps add theirs to the same table. KitConfigFrom()
-// turns parsed Settings into immutable structs handed to each component, so
-// no component ever sees the environment.
+// AddKitSettings() puts PORT, BIND, WEB_THREADS, LOG_*, SHUTDOWN_*, HTTP_*,
+// METRICS, ADMIN_* and RELEASE_ID into a table; apps add theirs to the same
+// table. KitConfigFrom() turns parsed Settings into immutable structs handed to
+// each component, so no component ever sees the environment.
 
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
-#include "twelve/log/logger.hpp"
 #include "twelve/config/settings.hpp"
+#include "twelve/log/logger.hpp"
 
 namespace twelve {
 
@@ -39,10 +40,18 @@ struct ShutdownConfig {
   std::chrono::milliseconds timeout{10'000};
 };
 
+// The admin listener (/status, /metrics) and the request metrics.
+struct AdminConfig {
+  bool metrics = true;     // METRICS: count requests, serve /metrics
+  std::uint16_t port = 0;  // ADMIN_PORT; 0: no admin listener
+  std::string bind = "127.0.0.1";
+};
+
 struct KitConfig {
   ServerConfig server;
   LogConfig log;
   ShutdownConfig shutdown;
+  AdminConfig admin;
   std::string release_id;  // "" when the platform did not set RELEASE_ID
 };
 
@@ -52,6 +61,10 @@ void AddKitSettings(SettingsTable& table);
 // Builds the kit's structs from settings parsed from a table that went through
 // AddKitSettings().
 KitConfig KitConfigFrom(const Settings& settings);
+
+// What no single setting shows: ADMIN_PORT equal to PORT. Empty when the
+// settings agree; each error names both variables.
+std::vector<SettingError> CheckKitConfig(const KitConfig& config);
 
 // The CPUs this process may use: its affinity mask, lowered by a cgroup v2
 // cpu.max quota when one is set. At least 1.

@@ -11,6 +11,8 @@
 #include <exception>
 #include <utility>
 
+#include "backing/store_metrics.hpp"
+
 namespace twelve::backing {
 namespace asio = boost::asio;
 using boost::asio::ip::tcp;
@@ -326,6 +328,9 @@ void PostgresConnection::OnConnected() {
   reconnect_logged_ = false;
   last_error_.clear();
   backoff_.Reset();
+  if (ever_connected_ && options_.metrics != nullptr) {
+    options_.metrics->Reconnect(static_cast<std::size_t>(loop_));
+  }
   log_.Log(options_.log_transitions ? LogLevel::kInfo : LogLevel::kDebug,
            "store connected",
            {{"store", kStore},

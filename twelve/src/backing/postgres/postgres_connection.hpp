@@ -45,9 +45,13 @@
 #include "backing/postgres/postgres_settings.hpp"
 #include "backing/postgres/postgres_tls.hpp"
 #include "backing/postgres/postgres_transport.hpp"
+#include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
 #include "twelve/status.hpp"
-#include "twelve/backing/store_url.hpp"
+
+namespace twelve {
+class StoreMetrics;
+}
 
 namespace twelve::backing {
 
@@ -66,6 +70,8 @@ class PostgresConnection
     // failures reach its caller as Status values).
     bool log_transitions = true;
     std::span<const PostgresStatement> statements;
+    // Counts reconnects in the connection's loop's slot; may be null.
+    StoreMetrics* metrics = nullptr;
   };
   using Callback = PostgresPipeline::Callback;
 

@@ -80,6 +80,7 @@ class PostgresCounterStore final : public CounterStore {
     connection.min_backoff = options.min_backoff;
     connection.max_backoff = options.max_backoff;
     connection.statements = kStatements;
+    connection.metrics = &loops.store_metrics();
     for (std::size_t i = 0; i < loops.size(); ++i) {
       auto c = std::make_shared<PostgresConnection>(
           loops.context(i), url, connection, log, static_cast<int>(i));

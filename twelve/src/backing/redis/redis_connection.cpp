@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "backing/store_metrics.hpp"
+
 namespace twelve::backing {
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -84,7 +86,8 @@ std::string Milliseconds(std::chrono::milliseconds duration) {
 }  // namespace
 
 RedisConnection::Settings RedisConnection::Settings::From(
-    const StoreUrl& url, const StoreOptions& options, int loop) {
+    const StoreUrl& url, const StoreOptions& options, int loop,
+    StoreMetrics* metrics) {
   Settings settings;
   settings.host = url.host;
   settings.port = url.port;
@@ -96,6 +99,7 @@ RedisConnection::Settings RedisConnection::Settings::From(
   settings.min_backoff = options.min_backoff;
   settings.max_backoff = options.max_backoff;
   settings.loop = loop;
+  settings.metrics = metrics;
   return settings;
 }
 
@@ -277,6 +281,9 @@ void RedisConnection::OnConnected() {
   last_error_.clear();
   backoff_.Reset();
   Disarm();  // the connect deadline; commands arm their own
+  if (back && settings_.metrics != nullptr) {
+    settings_.metrics->Reconnect(static_cast<std::size_t>(settings_.loop));
+  }
   log_.Info("store connected", {{"store", "redis"},
                                 {"loop", settings_.loop},
                                 {"address", address_},

@@ -52,6 +52,10 @@
 struct redisReader;
 struct redisReply;
 
+namespace twelve {
+class StoreMetrics;
+}
+
 namespace twelve::backing {
 
 class RedisConnection final
@@ -72,11 +76,14 @@ class RedisConnection final
     std::chrono::milliseconds min_backoff{100};
     std::chrono::milliseconds max_backoff{5000};
     int loop = 0;  // for logs
+    // Counts reconnects in slot `loop`; may be null (one-off connections).
+    StoreMetrics* metrics = nullptr;
 
     // Loop `loop`'s connection to the server `url` names (AUTH and SELECT
-    // from the URL), with the timeouts and backoff of `options`.
+    // from the URL), with the timeouts and backoff of `options`; reconnects
+    // counted in `metrics` when not null.
     static Settings From(const StoreUrl& url, const StoreOptions& options,
-                         int loop);
+                         int loop, StoreMetrics* metrics = nullptr);
   };
 
   RedisConnection(boost::asio::io_context& context, Settings settings,

@@ -101,7 +101,8 @@ class RedisCounterStore final : public CounterStore {
     for (std::size_t i = 0; i < loops.size(); ++i) {
       connections_.push_back(std::make_shared<RedisConnection>(
           loops.context(i),
-          RedisConnection::Settings::From(url, options, static_cast<int>(i)),
+          RedisConnection::Settings::From(url, options, static_cast<int>(i),
+                                          &loops.store_metrics()),
           log));
       connections_.back()->Start();
     }

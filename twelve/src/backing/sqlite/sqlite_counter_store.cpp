@@ -276,6 +276,10 @@ void SqliteCounterStore::Open() {
   }
   log_.Info("store connected",
             {{"store", "sqlite"}, {"url", url_}, {"back", lost_}});
+  // On the store's own thread: its slot of the store metrics.
+  if (lost_) {
+    loops_.store_metrics().Reconnect(loops_.store_metrics().own_thread_slot());
+  }
   lost_ = false;
   // Published after the event: whoever sees the store ready finds it logged.
   ready_.store(true);

@@ -1,0 +1,109 @@
+#pragma once
+// RequestMetrics: what one worker counts of the requests it answers, for
+// /metrics: answers by method, route and status code, durations by route (a
+// histogram), and requests rejected by reason.
+//
+// On the request path, so it costs no lock: the worker's thread is the only
+// writer (LocalCounter's relaxed load and store), and a scrape reads every
+// worker's metrics from another thread (AddTo) and sums them. Durations are
+// observed like the access log's: recorded requests wait for Stamp(), which
+// the connection calls when it hands its answers to the socket, so one clock
+// read serves a whole pipelined batch.
+//
+// Cardinality stays bounded: the route is the route's pattern (the path the
+// app registered), "unmatched" for a 404 and "rejected" for a request the
+// parser refused, never the raw path; methods other than the common seven
+// count as "other". Past kMaxRoutes routes or kSlots series, the rest count
+// as route "other" (the table never grows).
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "metrics/histogram.hpp"
+#include "metrics/local_counter.hpp"
+
+namespace twelve::http {
+
+enum class Rejection { kLimit, kTimeout, kFraming };
+inline constexpr std::size_t kRejectionKinds = 3;
+std::string_view RejectionName(Rejection rejection);
+// The reason a parser's error status stands for: a size limit (413, 414,
+// 431) or the framing (every other).
+Rejection RejectionForStatus(int status);
+
+inline constexpr std::string_view kUnmatchedRoute = "unmatched";
+inline constexpr std::string_view kRejectedRoute = "rejected";
+
+// The sum of every worker's metrics at one scrape.
+struct RequestTotals {
+  struct Series {
+    std::string method;
+    std::string route;
+    int code;
+    auto operator<=>(const Series&) const = default;
+  };
+  std::map<Series, std::uint64_t> requests;
+  std::map<std::string, metrics::HistogramTotals> durations;  // by route
+  std::array<std::uint64_t, kRejectionKinds> rejected{};
+
+  std::uint64_t Requests() const;
+  // Answers with a 5xx status.
+  std::uint64_t ServerErrors() const;
+};
+
+class RequestMetrics {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::size_t kMaxRoutes = 64;
+  static constexpr std::size_t kSlots = 1024;
+
+  RequestMetrics();
+  ~RequestMetrics();
+  RequestMetrics(const RequestMetrics&) = delete;
+  RequestMetrics& operator=(const RequestMetrics&) = delete;
+
+  // The worker's thread only. One answered request that arrived at `began`;
+  // its duration is observed at the next Stamp().
+  void Record(std::string_view method, std::string_view route, int code,
+              Clock::time_point began);
+  void Stamp(Clock::time_point now);
+  bool pending() const { return !held_.empty(); }
+  void Reject(Rejection why) {
+    rejected_[static_cast<std::size_t>(why)].Add(1);
+  }
+
+  // Any thread.
+  void AddTo(RequestTotals& totals) const;
+
+ private:
+  struct Route;
+  struct Slot {
+    std::atomic<std::uint32_t> key{0};  // 0: free
+    metrics::LocalCounter count;
+  };
+  struct Held {
+    std::uint32_t route;
+    Clock::time_point began;
+  };
+
+  std::uint32_t RouteId(std::string_view route);
+  Slot& SlotFor(std::uint32_t key);
+
+  std::unique_ptr<Route[]> routes_;
+  std::atomic<std::size_t> routes_used_{0};  // published after the name
+  std::unique_ptr<Slot[]> slots_;
+  std::size_t slots_used_ = 0;
+  Slot* overflow_ = nullptr;  // method, route and code "other"
+  std::array<metrics::LocalCounter, kRejectionKinds> rejected_{};
+  std::vector<Held> held_;
+};
+
+}  // namespace twelve::http
