@@ -174,3 +174,22 @@ def test_list_is_newest_first_and_bounded(notes):
 def test_bad_limit_is_400_naming_the_range(notes, limit):
     assert_error(call(notes, "GET", f"/notes?limit={limit}"), 400, "limit",
                  "1 to 100")
+
+
+def test_metrics_label_requests_with_the_route_pattern(notes):
+    # /notes/{id} is one series however many ids are asked for: the label is
+    # the pattern the app registered, never the path the client sent.
+    from metrics_scrape import parse, value
+    note = post(notes, "counted")
+    for target in (f"/notes/{note['id']}", "/notes/987654", "/notes/x%20y"):
+        call(notes, "GET", target)
+    samples = parse(notes.get("/metrics").body.decode())
+    assert value(samples, "http_requests_total", method="GET",
+                 route="/notes/{id}", code="200") == 1
+    assert value(samples, "http_requests_total", method="GET",
+                 route="/notes/{id}", code="404") == 2
+    assert value(samples, "http_requests_total", method="POST",
+                 route="/notes", code="201") == 1
+    routes = {dict(labels).get("route") for (name, labels) in samples
+              if name == "http_requests_total"}
+    assert routes <= {"/notes", "/notes/{id}", "/metrics"}, routes
