@@ -1,3 +1,10 @@
+// One HTTP/1.1 connection's life (read, parse, dispatch, answer in order,
+// write, time out, drain, close) kept in one file, past the usual length:
+// pipelining ties the read side to the queue of answers awaited and to the
+// write side, and those transitions read best side by side. Parsing is
+// request_parser.cpp's business, framing.cpp's which answers may keep the
+// connection open, response_writer.cpp's the bytes of an answer.
+
 #include "http/connection.hpp"
 
 #include <arpa/inet.h>

@@ -1,3 +1,9 @@
+// Events to lines, JSON and text, past the usual length: the escaping
+// tables, the word-at-a-time copy of plain text and the bounded writers are
+// one hot path (every access event passes here), kept together so their
+// invariants (a line's bound is computed before it is written) hold in one
+// place.
+
 #include <algorithm>
 #include <array>
 #include <charconv>

@@ -1,3 +1,8 @@
+// The bytes of every frontend message the driver sends and every backend
+// message it reads (PostgreSQL's protocol 3.0, "Message Formats"), past the
+// usual length: one short encoder or decoder per message, each checked the
+// same way, and one place to compare with the protocol's documentation.
+
 #include "backing/postgres/postgres_protocol.hpp"
 
 #include <algorithm>

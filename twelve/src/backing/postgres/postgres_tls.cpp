@@ -1,3 +1,8 @@
+// TLS to PostgreSQL on a libssl loaded on demand (openssl_library.*), past
+// the usual length: libpq's sslmode semantics (certificate and host-name
+// checks, client keys and their permissions, channel binding's server
+// end-point hash) belong together with the session they configure.
+
 #include "backing/postgres/postgres_tls.hpp"
 
 #include <arpa/inet.h>

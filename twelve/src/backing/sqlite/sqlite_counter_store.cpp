@@ -1,3 +1,8 @@
+// The SQLite counter store's thread (open, group commit of a batch of
+// jobs, lose and reopen the database, deliver answers to the I/O loops),
+// past the usual length: the job queue, the transaction that groups a
+// batch and the database's loss read best side by side.
+
 #include "backing/sqlite/sqlite_counter_store.hpp"
 
 #include <sqlite3.h>
