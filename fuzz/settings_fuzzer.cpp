@@ -1,6 +1,6 @@
 // Fuzz target (e): settings values of every type, and the whole environment
-// table: the kit's settings (twelve/config/kit_config.hpp) and welcome's (REDIS_URL,
-// DATABASE_URL, STORE_*), parsed from a fuzzed environment through
+// table: the kit's settings (twelve/config/kit_config.hpp) and welcome's
+// (REDIS_URL, DATABASE_URL, STORE_*), parsed from a fuzzed environment through
 // Environment's map constructor, the seam that keeps the process's own
 // environment out of it. The input is laid out as a process's environment
 // block: NAME=VALUE records separated by NUL bytes.

@@ -1,5 +1,5 @@
-// Fuzz target (d): store URLs (twelve/backing/store_url.hpp), and through them the
-// PostgreSQL driver's reading of its parameters (postgres_settings.hpp) and
+// Fuzz target (d): store URLs (twelve/backing/store_url.hpp), and through them
+// the PostgreSQL driver's reading of its parameters (postgres_settings.hpp) and
 // MaskUrlPassword(). The input is the URL text.
 //
 // Invariants, beyond the sanitizers: a refused URL gets kInvalidArgument

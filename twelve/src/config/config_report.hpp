@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "twelve/config/kit_config.hpp"
-#include "twelve/log/logger.hpp"
 #include "twelve/config/settings.hpp"
+#include "twelve/log/logger.hpp"
 
 namespace twelve {
 

@@ -1,9 +1,9 @@
+#include "twelve/log/logger.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <span>
 #include <string>
-
-#include "twelve/log/logger.hpp"
 
 namespace twelve {
 namespace {

@@ -15,8 +15,8 @@
 #include <string_view>
 #include <thread>
 
-#include "twelve/log/logger.hpp"
 #include "log/write_behind.hpp"
+#include "twelve/log/logger.hpp"
 
 namespace twelve {
 namespace {

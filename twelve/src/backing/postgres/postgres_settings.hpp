@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "backing/postgres/postgres_tls.hpp"
-#include "twelve/status.hpp"
 #include "twelve/backing/store_url.hpp"
+#include "twelve/status.hpp"
 
 namespace twelve::backing {
 

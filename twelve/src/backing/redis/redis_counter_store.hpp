@@ -7,8 +7,8 @@
 #include <memory>
 
 #include "twelve/backing/counter_store.hpp"
-#include "twelve/log/logger.hpp"
 #include "twelve/backing/store_url.hpp"
+#include "twelve/log/logger.hpp"
 
 namespace twelve {
 class EventLoops;
