@@ -124,11 +124,7 @@ class Client::Impl {
  private:
   // The calling loop's connection, or null off the loops.
   RedisConnection* Local() const {
-    const int index = loops_.CurrentIndex();
-    if (index < 0 || static_cast<std::size_t>(index) >= connections_.size()) {
-      return nullptr;
-    }
-    return connections_[static_cast<std::size_t>(index)].get();
+    return LocalConnection(loops_, connections_);
   }
 
   // Off the loops a connection cannot be touched without a race: the call

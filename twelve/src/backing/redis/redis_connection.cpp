@@ -584,4 +584,14 @@ void RedisConnection::Complete(ReplyCallback& done,
   }
 }
 
+RedisConnection* LocalConnection(
+    const EventLoops& loops,
+    const std::vector<std::shared_ptr<RedisConnection>>& connections) {
+  const int index = loops.CurrentIndex();
+  if (index < 0 || static_cast<std::size_t>(index) >= connections.size()) {
+    return nullptr;
+  }
+  return connections[static_cast<std::size_t>(index)].get();
+}
+
 }  // namespace twelve::backing

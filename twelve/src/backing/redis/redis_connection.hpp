@@ -41,9 +41,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "backing/backoff.hpp"
 #include "backing/redis/redis_reply_bounds.hpp"
+#include "process/event_loops.hpp"
 #include "twelve/backing/counter_store.hpp"
 #include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
@@ -191,5 +193,11 @@ class RedisConnection final
   bool write_in_flight_ = false;
   bool flush_posted_ = false;
 };
+
+// The calling loop's connection among one per loop (index = loop), or null
+// off the loops: what the Redis client and counter store send on.
+RedisConnection* LocalConnection(
+    const EventLoops& loops,
+    const std::vector<std::shared_ptr<RedisConnection>>& connections);
 
 }  // namespace twelve::backing

@@ -189,11 +189,7 @@ class RedisCounterStore final : public CounterStore {
  private:
   // The calling loop's connection, or null off the loops.
   RedisConnection* Local() const {
-    const int index = loops_.CurrentIndex();
-    if (index < 0 || static_cast<std::size_t>(index) >= connections_.size()) {
-      return nullptr;
-    }
-    return connections_[static_cast<std::size_t>(index)].get();
+    return LocalConnection(loops_, connections_);
   }
   // A call from outside the loops breaks the threading contract; rather
   // than race on a connection, it is replayed on the first loop.
