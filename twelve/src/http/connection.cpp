@@ -221,7 +221,15 @@ void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
     }
     RequestParser::State parsed = parser_->Feed(data + start, size - start);
     if (parsed == RequestParser::State::kNeedMore) {
-      MaybeSendContinue();
+      if (parser_->request_begun()) {
+        MaybeSendContinue();
+      } else {
+        // Only empty lines before a request line (RFC 9112 section 2.2),
+        // such as an old client's CRLF after a body: skipped, and the
+        // connection stays idle (idle timeout, closed when draining).
+        start += parser_->consumed();
+        parser_.reset();
+      }
       need_more = true;
       break;
     }
