@@ -393,10 +393,12 @@ NOT_FRAMING = {
 
 @pytest.fixture(scope="module", params=["hello", "welcome"])
 def server(request, tmp_path_factory):
-    """One server per app for the whole suite; a header timeout far longer
-    than any read's deadline, so that a hang is never hidden by it."""
+    """One server per app for the whole suite; header and body timeouts far
+    longer than any read's deadline, so that a hang is never hidden by
+    them."""
     server = Server(request.param, tmp_path_factory.mktemp("cwd"),
-                    env={"HTTP_HEADER_TIMEOUT": "30s"})
+                    env={"HTTP_HEADER_TIMEOUT": "30s",
+                         "HTTP_BODY_TIMEOUT": "30s"})
     server.start()
     server.wait_ready()
     yield server
