@@ -94,7 +94,8 @@ RequestParser::State RequestParser::Feed(const char* request,
   base_ = request;
   end_ = request + size;
   if (!chunked_body_) {
-    if (!got_some()) {
+    // One byte looked at per request when no empty line comes first.
+    if (!got_some() && consumed_ < size && request[consumed_] == '\r') {
       State skipped = SkipEmptyLines(request, size);
       if (skipped != State::kDone) return skipped;
     }
@@ -137,6 +138,15 @@ RequestParser::State RequestParser::Put(const char* request, std::size_t size) {
   beast::error_code ec;
   consumed_ +=
       put(boost::asio::const_buffer(request + consumed_, size - consumed_), ec);
+  if (!ec) return is_done() ? State::kDone : State::kNeedMore;
+  return AfterPutError(request, size, ec);
+}
+
+// Kept out of Put(), which a request without an error runs twice at most:
+// small, it stays inlined on the hot path.
+RequestParser::State RequestParser::AfterPutError(const char* request,
+                                                  std::size_t size,
+                                                  beast::error_code& ec) {
   if (ec == bhttp::error::bad_version) PutAsHttp11(request, size, ec);
   if (ec == bhttp::error::need_more) return State::kNeedMore;
   if (ec) {
@@ -151,11 +161,12 @@ RequestParser::State RequestParser::Put(const char* request, std::size_t size) {
 // the highest minor version it conforms to, here HTTP/1.1. Beast 1.81 refuses
 // every version but 1.0 and 1.1 (bad_version), before it has consumed or
 // recorded anything of the request line, so the line is put again from a
-// copy that says HTTP/1.1. The copy holds every byte received from the
-// request's first (at most the header limit past the request line, all
-// that Beast reads of a header), so offsets into it are offsets into the
-// request and Beast sees what it would have seen. Called on bad_version
-// only: a supported version costs nothing.
+// copy that says HTTP/1.1. The copy holds the request's bytes from its
+// first to the end of its header (or all that came of it, within the header
+// limit, all that Beast reads of a header), so offsets into it are offsets
+// into the request, Beast sees what it would have seen, and a pipelined
+// batch costs a copy of each header, not of the rest of the batch. Called on
+// bad_version only: a supported version costs nothing.
 void RequestParser::PutAsHttp11(const char* request, std::size_t size,
                                 beast::error_code& ec) {
   const std::string_view line(request + consumed_, size - consumed_);
@@ -165,12 +176,15 @@ void RequestParser::PutAsHttp11(const char* request, std::size_t size,
     ec = bhttp::error::need_more;  // the CRLF after it has not come yet
     return;
   }
-  const std::size_t minor =
-      static_cast<std::size_t>(version.data() - request) + 7;
-  std::string copy(request,
-                   std::min<std::size_t>(size, consumed_ + max_header_bytes_));
-  if (minor >= copy.size()) return;  // past the header limit: Beast's 414
-  copy[minor] = '1';
+  const std::size_t limit =
+      std::min<std::size_t>(size, consumed_ + max_header_bytes_);
+  const std::size_t header_end =
+      std::string_view(request + consumed_, limit - consumed_).find("\r\n\r\n");
+  std::string copy(request, header_end == std::string_view::npos
+                                ? limit
+                                : consumed_ + header_end + 4);
+  // Beast read the version within the header limit, so the copy holds it.
+  copy[static_cast<std::size_t>(version.data() - request) + 7] = '1';
   base_ = copy.data();
   end_ = copy.data() + copy.size();
   ec = {};

@@ -100,6 +100,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
   State SkipEmptyLines(const char* request, std::size_t size);
   State Put(const char* request, std::size_t size);
+  State AfterPutError(const char* request, std::size_t size,
+                      boost::beast::error_code& ec);
   void PutAsHttp11(const char* request, std::size_t size,
                    boost::beast::error_code& ec);
   State DecodeChunkedBody(const char* request, std::size_t size);

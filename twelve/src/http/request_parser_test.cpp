@@ -325,6 +325,15 @@ TEST(RequestParser, HigherMinorVersionFieldsPointIntoTheRequest) {
   EXPECT_EQ(request.body, "ab");
 }
 
+TEST(RequestParser, HigherMinorVersionStopsAtTheEndOfItsRequest) {
+  const std::string first =
+      "POST / HTTP/1.2\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc";
+  Parsed parsed = Parse(first + "GET /second HTTP/1.2\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(parsed.state, RequestParser::State::kDone);
+  EXPECT_EQ(parsed.consumed, first.size());
+  EXPECT_EQ(parsed.body, "abc");
+}
+
 TEST(RequestParser, HigherMinorVersionByteByByte) {
   const std::string bytes =
       "POST /p HTTP/1.3\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc";
