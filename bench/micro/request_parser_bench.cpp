@@ -16,6 +16,11 @@ const std::string kBrowserRequest =
     "Accept: text/html,application/xhtml+xml\r\nAccept-Language: en\r\n"
     "Accept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n"
     "X-Request-ID: 3fa2c1d0-42\r\n\r\n";
+// The rarer shapes: a higher minor version (its request line is parsed
+// again from a copy) and the empty line an old client sends after a body.
+const std::string kHttp12Request =
+    "GET / HTTP/1.2\r\nHost: 127.0.0.1:5000\r\n\r\n";
+const std::string kAfterEmptyLine = "\r\n" + kWrkRequest;
 
 void ParseOne(benchmark::State& state, const std::string& bytes) {
   std::vector<twelve::http::FieldSpan> spans;
@@ -39,7 +44,16 @@ void BM_ParseBrowserRequest(benchmark::State& state) {
   ParseOne(state, kBrowserRequest);
 }
 
+void BM_ParseHttp12Request(benchmark::State& state) {
+  ParseOne(state, kHttp12Request);
+}
+void BM_ParseAfterEmptyLine(benchmark::State& state) {
+  ParseOne(state, kAfterEmptyLine);
+}
+
 BENCHMARK(BM_ParseWrkRequest);
 BENCHMARK(BM_ParseBrowserRequest);
+BENCHMARK(BM_ParseHttp12Request);
+BENCHMARK(BM_ParseAfterEmptyLine);
 
 }  // namespace

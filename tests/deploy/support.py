@@ -9,16 +9,18 @@ what was seen.
 import http.client
 import json
 import os
-import random
 import re
-import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+# Helpers shared with tests/e2e (free_port.py).
+sys.path.insert(0, str(REPO / "tests" / "support"))
+from free_port import free_port as _free_port  # noqa: E402
 # The images `make image` builds (scripts/image).
 WELCOME_IMAGE = "welcome:latest"
 REDIS_IMAGE = "twelve-redis:bookworm"
@@ -94,33 +96,10 @@ def wait_until(what, predicate, timeout=60.0, interval=0.25):
         time.sleep(interval)
 
 
-_given_ports = set()
-
-
-def _ephemeral_low():
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            return int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
 def free_port():
-    """A port nobody listens on, below the ephemeral range (which the tests'
-    own client sockets use), handed out once per run (as tests/e2e does)."""
-    low = _ephemeral_low()
-    for _ in range(1000):
-        port = random.randrange(10000, low)
-        if port in _given_ports:
-            continue
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("0.0.0.0", port))
-            except OSError:
-                continue
-        _given_ports.add(port)
-        return port
-    raise RuntimeError("no free port below the ephemeral range")
+    """A port nobody listens on, on every interface (the engines publish
+    there), below the ephemeral range: tests/support/free_port.py."""
+    return _free_port("0.0.0.0")
 
 
 def http_get(port, path="/", timeout=5.0, host="127.0.0.1"):

@@ -10,20 +10,22 @@ import ctypes
 import faulthandler
 import json
 import os
-import random
 import re
 import signal
-import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-import http_client
-
 REPO = Path(__file__).resolve().parents[2]
+# Helpers shared with tests/deploy (free_port.py).
+sys.path.insert(0, str(REPO / "tests" / "support"))
+
+import http_client  # noqa: E402
+from free_port import free_port  # noqa: E402,F401 (tests import it from here)
 # A test that runs longer than this kills the whole run (with tracebacks on
 # stderr) rather than hanging it; child servers die with it (PDEATHSIG).
 TEST_WATCHDOG_SECONDS = 90
@@ -55,40 +57,6 @@ def binary(name):
         pytest.fail(f"binary {path} not found: build it first (make build), or "
                     "point TWELVE_BIN_DIR at a build directory", pytrace=False)
     return path
-
-
-# Ports handed out in this session: each goes to one server only.
-_given_ports = set()
-
-
-def _ephemeral_low():
-    """The first port of the kernel's ephemeral range (32768 by default)."""
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            return int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
-def free_port(host="127.0.0.1"):
-    """A port nobody listens on right now, below the ephemeral range. A port
-    the kernel picks (bind to port 0) comes from the range that outgoing
-    connections use, so one of the tests' own client sockets could take it
-    before the server binds it; below that range only listeners compete."""
-    low = _ephemeral_low()
-    for _ in range(1000):
-        port = random.randrange(10000, low) if low > 11000 else 0
-        if port in _given_ports:
-            continue
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind((host, port))
-            except OSError:
-                continue
-            port = s.getsockname()[1]
-        _given_ports.add(port)
-        return port
-    raise RuntimeError("no free port below the ephemeral range")
 
 
 _libc = ctypes.CDLL(None, use_errno=True)

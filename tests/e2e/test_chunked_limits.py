@@ -55,7 +55,8 @@ def send_endless_line(sock, start, filler, sent):
 @pytest.mark.parametrize("kind", sorted(ENDLESS))
 def test_endless_chunked_line_is_400_at_the_bound_and_not_buffered(
         start_server, app, kind):
-    server = start_server(app, env={"HTTP_HEADER_TIMEOUT": "30s"})
+    server = start_server(app, env={"HTTP_HEADER_TIMEOUT": "30s",
+                                    "HTTP_BODY_TIMEOUT": "30s"})
     pid = server.proc.pid
     assert server.get("/livez").status == 200  # the first request's buffers
     before = memory_kib(pid)

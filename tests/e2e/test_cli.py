@@ -62,7 +62,8 @@ def test_config_prints_every_setting_and_the_effective_values(tmp_path):
     assert result.returncode == 0, result
     for name in ("PORT", "BIND", "WEB_THREADS", "LOG_LEVEL", "LOG_FORMAT",
                  "ACCESS_LOG", "SHUTDOWN_DELAY", "SHUTDOWN_TIMEOUT",
-                 "HTTP_HEADER_TIMEOUT", "HTTP_IDLE_TIMEOUT",
+                 "HTTP_HEADER_TIMEOUT", "HTTP_BODY_TIMEOUT",
+                 "HTTP_IDLE_TIMEOUT",
                  "HTTP_WRITE_TIMEOUT", "HTTP_MAX_HEADER_BYTES",
                  "HTTP_MAX_BODY_BYTES", "HTTP_MAX_CONNECTIONS", "RELEASE_ID"):
         assert name in result.stdout, (name, result.stdout)

@@ -19,6 +19,7 @@ BAD_VALUES = [
     ("SHUTDOWN_DELAY", "soon"), ("SHUTDOWN_DELAY", "-5s"),
     ("SHUTDOWN_TIMEOUT", "forever"), ("SHUTDOWN_TIMEOUT", "10parsecs"),
     ("HTTP_HEADER_TIMEOUT", "1x"),
+    ("HTTP_BODY_TIMEOUT", "1x"), ("HTTP_BODY_TIMEOUT", "50ms"),
     ("HTTP_IDLE_TIMEOUT", "abc"),
     ("HTTP_WRITE_TIMEOUT", "abc"),
     ("HTTP_MAX_HEADER_BYTES", "lots"), ("HTTP_MAX_HEADER_BYTES", "-1"),

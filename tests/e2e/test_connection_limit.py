@@ -20,7 +20,8 @@ def _limited(start_server, threads, limit):
     return start_server("hello", env={"HTTP_MAX_CONNECTIONS": str(limit),
                                       "WEB_THREADS": str(threads),
                                       "HTTP_IDLE_TIMEOUT": "60s",
-                                      "HTTP_HEADER_TIMEOUT": "60s"})
+                                      "HTTP_HEADER_TIMEOUT": "60s",
+                                      "HTTP_BODY_TIMEOUT": "60s"})
 
 
 def _finish_busy(conn):

@@ -14,6 +14,7 @@ No case may hang (every read has a deadline shorter than the server's header
 timeout) or crash the server (it must answer afterwards).
 """
 
+import signal
 import threading
 import time
 
@@ -186,11 +187,27 @@ REQUEST_LINE = {
     "version-with-two-digit-minor": (req(HOST, line=b"GET / HTTP/1.10"), 400),
     "version-https": (req(HOST, line=b"GET / HTTPS/1.1"), 400),
     "http09-simple-request": (b"GET /\r\n", 400),
-    "version-1.2": (req(HOST, line=b"GET / HTTP/1.2"), 505),
     "version-2.0": (req(HOST, line=b"GET / HTTP/2.0"), 505),
+    "version-2.1": (req(HOST, line=b"GET / HTTP/2.1"), 505),
     "version-0.9": (req(HOST, line=b"GET / HTTP/0.9"), 505),
+    "version-1.2-then-space": (req(HOST, line=b"GET / HTTP/1.2 "), 400),
+    "version-1.2-then-bare-lf": (b"GET / HTTP/1.2\nHost: x\r\n\r\n", 400),
+    "version-1.2-without-host": (req(line=b"GET / HTTP/1.2"), 400),
+    "version-1.20": (req(HOST, line=b"GET / HTTP/1.20"), 400),
     "oversized-request-line": (
         req(HOST, line=b"GET /" + b"a" * HEADER_LIMIT + b" HTTP/1.1"), 414),
+}
+
+# RFC 9112 section 2.2: empty lines (CRLF) before a request line are
+# skipped, at most 4 (MAX_EMPTY_LINES) in a row.
+MAX_EMPTY_LINES = 4
+EMPTY_LINES = {
+    "too-many-empty-lines-before-request-line": (
+        b"\r\n" * (MAX_EMPTY_LINES + 1) + req(HOST, method=b"GET"), 400),
+    "bare-lf-before-request-line": (b"\n" + req(HOST, method=b"GET"), 400),
+    "bare-cr-before-request-line": (b"\r" + req(HOST, method=b"GET"), 400),
+    "blank-line-of-a-space-before-request-line": (
+        b" \r\n" + req(HOST, method=b"GET"), 400),
 }
 
 CHUNKED = {
@@ -275,7 +292,7 @@ EXPECT_CONTINUE = {
 }
 
 REJECTED = {**TRANSFER_ENCODING, **CONTENT_LENGTH, **HEADER, **REQUEST_LINE,
-            **CHUNKED, **EXPECT_CONTINUE}
+            **CHUNKED, **EXPECT_CONTINUE, **EMPTY_LINES}
 
 # --- valid shapes: their own answer, then SMUGGLED's ----------------------------
 
@@ -335,11 +352,35 @@ ACCEPTED = {
         [405, LIVEZ]),
     # HTTP/1.0 without keep-alive: answered, then closed.
     "http10-without-host": (req(method=b"GET", version=b"HTTP/1.0"), [200]),
+    # RFC 9110 section 2.5: a higher minor version is taken as HTTP/1.1.
+    "version-1.2": (req(HOST, line=b"GET / HTTP/1.2"), [200, LIVEZ]),
+    "version-1.9": (req(HOST, line=b"GET / HTTP/1.9"), [200, LIVEZ]),
+    "version-1.2-content-length": (
+        req(HOST, b"Content-Length: 5", version=b"HTTP/1.2") + b"hello",
+        [405, LIVEZ]),
+    "version-1.2-chunked": (
+        req(HOST, TE, version=b"HTTP/1.2") + BODY, [405, LIVEZ]),
+    "empty-line-before-request-line": (
+        b"\r\n" + req(HOST, method=b"GET"), [200, LIVEZ]),
+    "most-empty-lines-before-request-line": (
+        b"\r\n" * MAX_EMPTY_LINES + req(HOST, method=b"GET"), [200, LIVEZ]),
+    "empty-line-before-version-1.2": (
+        b"\r\n" + req(HOST, line=b"GET / HTTP/1.2"), [200, LIVEZ]),
+    # The classic stray CRLF after a body, then the next request.
+    "empty-line-after-a-content-length-body": (
+        req(HOST, b"Content-Length: 5") + b"hello\r\n", [405, LIVEZ]),
+    "empty-line-after-a-chunked-body": (chunked(BODY) + b"\r\n", [405, LIVEZ]),
+    "empty-lines-between-pipelined-requests": (
+        req(HOST, method=b"GET") + b"\r\n\r\n" + req(HOST, method=b"GET"),
+        [200, 200, LIVEZ]),
 }
 
 # --- a valid header, then bytes that are no request ------------------------------
 
 NOT_FRAMING = {
+    "too-many-empty-lines-after-a-body": (
+        req(HOST, b"Content-Length: 5") + b"hello" +
+        b"\r\n" * (MAX_EMPTY_LINES + 1), [405, 400]),
     # Not Transfer-Encoding, so no body: the chunks are the next "request".
     "te-with-underscore": (
         req(HOST, b"Transfer_Encoding: chunked") + BODY, [405, 400]),
@@ -352,10 +393,12 @@ NOT_FRAMING = {
 
 @pytest.fixture(scope="module", params=["hello", "welcome"])
 def server(request, tmp_path_factory):
-    """One server per app for the whole suite; a header timeout far longer
-    than any read's deadline, so that a hang is never hidden by it."""
+    """One server per app for the whole suite; header and body timeouts far
+    longer than any read's deadline, so that a hang is never hidden by
+    them."""
     server = Server(request.param, tmp_path_factory.mktemp("cwd"),
-                    env={"HTTP_HEADER_TIMEOUT": "30s"})
+                    env={"HTTP_HEADER_TIMEOUT": "30s",
+                         "HTTP_BODY_TIMEOUT": "30s"})
     server.start()
     server.wait_ready()
     yield server
@@ -470,3 +513,68 @@ def test_continue_is_not_sent_to_an_http10_client(server):
         conn.send(b"hello")
         r = conn.read_response()
     assert r.status == 405, r
+
+
+# --- HTTP/1.2: answered as HTTP/1.1 (RFC 9110 section 2.5) ----------------------
+
+def test_higher_minor_version_is_answered_as_http11_and_kept_alive(server):
+    with server.connect() as conn:
+        conn.send(req(HOST, line=b"GET / HTTP/1.2"))
+        first = conn.read_response()
+        conn.send(req(HOST, line=b"GET /livez HTTP/1.2"))
+        second = conn.read_response()
+    assert (first.version, first.status) == ("HTTP/1.1", 200), first
+    assert not first.has_token("Connection", "close"), first
+    assert second.header("Content-Type") == HEALTH_JSON, second
+
+
+def test_higher_minor_version_whose_line_ends_in_a_later_read(server):
+    with server.connect() as conn:
+        conn.send(b"GET / HTTP/1.2")
+        # Given time to read the line alone (on a slow machine this test may
+        # pass without proving anything, never fail wrongly).
+        time.sleep(0.2)
+        conn.send(b"\r\nHost: x\r\n\r\n")
+        r = conn.read_response()
+    assert (r.version, r.status) == ("HTTP/1.1", 200), r
+
+
+# --- empty lines between requests: no request begun ------------------------------
+
+GET_ROOT = req(HOST, method=b"GET")
+
+
+@pytest.mark.parametrize("app", ["hello", "welcome"])
+def test_empty_line_after_an_answer_leaves_the_connection_idle(start_server,
+                                                               app):
+    # Were the CRLF a request begun, the header timeout would close the
+    # connection long before the idle timeout.
+    server = start_server(app, env={"HTTP_HEADER_TIMEOUT": "200ms",
+                                    "HTTP_IDLE_TIMEOUT": "60s"})
+    with server.connect() as conn:
+        conn.send(GET_ROOT)
+        assert conn.read_response().status == 200
+        conn.send(b"\r\n")
+        time.sleep(1.0)  # five header timeouts
+        assert conn.is_open(), "closed as if the empty line began a request"
+        conn.send(GET_ROOT)
+        assert conn.read_response().status == 200
+
+
+@pytest.mark.parametrize("app", ["hello", "welcome"])
+def test_empty_line_after_an_answer_does_not_hold_the_drain(start_server,
+                                                            app):
+    server = start_server(app, env={"SHUTDOWN_TIMEOUT": "10s",
+                                    "HTTP_HEADER_TIMEOUT": "60s"})
+    with server.connect() as conn:
+        conn.send(GET_ROOT)
+        assert conn.read_response().status == 200
+        conn.send(b"\r\n")
+        time.sleep(0.2)  # read before the signal
+        server.signal(signal.SIGTERM)
+        rest = conn.read_until_close(timeout=8)
+        code = server.wait()
+    assert rest == b"", rest
+    assert code == 0, server.output()
+    stopped = server.wait_for("stopped", timeout=1)
+    assert stopped["requests_cut"] == 0, stopped

@@ -116,6 +116,11 @@ void AddHttpSettings(SettingsTable& table) {
   table.Add(Duration("HTTP_HEADER_TIMEOUT", "10s", Ms(100ms), Ms(10min),
                      "How long a client may take to send a request's "
                      "header."));
+  table.Add(Duration("HTTP_BODY_TIMEOUT", "30s", Ms(100ms), Ms(1h),
+                     "How long a client may take to send a request's body, "
+                     "counted from the end of its header: a slow upload is "
+                     "cut when it passes this, however steadily it "
+                     "trickles."));
   table.Add(Duration("HTTP_IDLE_TIMEOUT", "60s", Ms(100ms), Ms(1h),
                      "How long a keep-alive connection may wait for its next "
                      "request."));
@@ -216,6 +221,7 @@ KitConfig KitConfigFrom(const Settings& settings) {
   server.threads = static_cast<int>(settings.Integer("WEB_THREADS"));
   server.reuse_port = settings.String("REUSE_PORT") == "on";
   server.header_timeout = settings.Duration("HTTP_HEADER_TIMEOUT");
+  server.body_timeout = settings.Duration("HTTP_BODY_TIMEOUT");
   server.idle_timeout = settings.Duration("HTTP_IDLE_TIMEOUT");
   server.write_timeout = settings.Duration("HTTP_WRITE_TIMEOUT");
   server.max_header_bytes = settings.Bytes("HTTP_MAX_HEADER_BYTES");

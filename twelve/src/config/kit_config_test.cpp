@@ -47,14 +47,26 @@ TEST(Config, AddsTheKitSettingsInDocumentedOrder) {
   for (const Setting& setting : table.settings()) {
     names.push_back(setting.name);
   }
-  EXPECT_EQ(names,
-            (std::vector<std::string>{
-                "PORT", "BIND", "WEB_THREADS", "REUSE_PORT", "LOG_LEVEL",
-                "LOG_FORMAT", "ACCESS_LOG", "SHUTDOWN_DELAY",
-                "SHUTDOWN_TIMEOUT", "HTTP_HEADER_TIMEOUT", "HTTP_IDLE_TIMEOUT",
-                "HTTP_WRITE_TIMEOUT", "HTTP_MAX_HEADER_BYTES",
-                "HTTP_MAX_BODY_BYTES", "HTTP_MAX_CONNECTIONS", "METRICS",
-                "ADMIN_PORT", "ADMIN_BIND", "RELEASE_ID"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"PORT",
+                                             "BIND",
+                                             "WEB_THREADS",
+                                             "REUSE_PORT",
+                                             "LOG_LEVEL",
+                                             "LOG_FORMAT",
+                                             "ACCESS_LOG",
+                                             "SHUTDOWN_DELAY",
+                                             "SHUTDOWN_TIMEOUT",
+                                             "HTTP_HEADER_TIMEOUT",
+                                             "HTTP_BODY_TIMEOUT",
+                                             "HTTP_IDLE_TIMEOUT",
+                                             "HTTP_WRITE_TIMEOUT",
+                                             "HTTP_MAX_HEADER_BYTES",
+                                             "HTTP_MAX_BODY_BYTES",
+                                             "HTTP_MAX_CONNECTIONS",
+                                             "METRICS",
+                                             "ADMIN_PORT",
+                                             "ADMIN_BIND",
+                                             "RELEASE_ID"}));
 }
 
 TEST(Config, AddingKitSettingsTwiceThrows) {
@@ -68,6 +80,8 @@ TEST(Config, DefaultsMatchTheStructDefaults) {
   EXPECT_EQ(config.server.bind, "0.0.0.0");
   EXPECT_EQ(config.server.port, 5000);
   EXPECT_EQ(config.server.header_timeout, expected_server.header_timeout);
+  EXPECT_EQ(config.server.body_timeout, expected_server.body_timeout);
+  EXPECT_EQ(config.server.body_timeout, milliseconds(30'000));
   EXPECT_EQ(config.server.idle_timeout, expected_server.idle_timeout);
   EXPECT_EQ(config.server.write_timeout, expected_server.write_timeout);
   EXPECT_EQ(config.server.max_header_bytes, expected_server.max_header_bytes);
@@ -123,6 +137,7 @@ TEST(Config, ReadsEveryKitSetting) {
                                        {"SHUTDOWN_DELAY", "2s"},
                                        {"SHUTDOWN_TIMEOUT", "30s"},
                                        {"HTTP_HEADER_TIMEOUT", "500ms"},
+                                       {"HTTP_BODY_TIMEOUT", "2m"},
                                        {"HTTP_IDLE_TIMEOUT", "5m"},
                                        {"HTTP_WRITE_TIMEOUT", "20s"},
                                        {"HTTP_MAX_HEADER_BYTES", "8KiB"},
@@ -139,6 +154,7 @@ TEST(Config, ReadsEveryKitSetting) {
   EXPECT_EQ(config.shutdown.delay, milliseconds(2000));
   EXPECT_EQ(config.shutdown.timeout, milliseconds(30'000));
   EXPECT_EQ(config.server.header_timeout, milliseconds(500));
+  EXPECT_EQ(config.server.body_timeout, milliseconds(120'000));
   EXPECT_EQ(config.server.idle_timeout, milliseconds(300'000));
   EXPECT_EQ(config.server.write_timeout, milliseconds(20'000));
   EXPECT_EQ(config.server.max_header_bytes, 8192u);
@@ -209,6 +225,17 @@ TEST(Config, RejectsHeaderTimeoutBelowMinimum) {
             std::vector<std::string>{
                 "HTTP_HEADER_TIMEOUT=\"50ms\": expected a duration such as "
                 "500ms, 10s or 2m, from 100ms to 10m"});
+}
+
+TEST(Config, RejectsBodyTimeoutOutOfRange) {
+  EXPECT_EQ(Errors({{"HTTP_BODY_TIMEOUT", "99ms"}}),
+            std::vector<std::string>{
+                "HTTP_BODY_TIMEOUT=\"99ms\": expected a duration such as "
+                "500ms, 10s or 2m, from 100ms to 1h"});
+  EXPECT_EQ(Errors({{"HTTP_BODY_TIMEOUT", "61m"}}).size(), 1u);
+  EXPECT_EQ(Errors({{"HTTP_BODY_TIMEOUT", "slow"}}).size(), 1u);
+  EXPECT_EQ(MustConfig({{"HTTP_BODY_TIMEOUT", "1h"}}).server.body_timeout,
+            milliseconds(3'600'000));
 }
 
 TEST(Config, DescribesDurationBoundsInLargestExactUnit) {

@@ -185,6 +185,11 @@ bool Connection::ReadSome() {
 void Connection::AwaitData() {
   if (lingering_) {
     // keep the linger deadline
+  } else if (parser_ && parser_->header_complete()) {
+    // The body has a whole-body deadline of its own, from the end of the
+    // header: a slow but steady upload within it is not cut by the header
+    // timeout, and a body that trickles forever still is.
+    deadline_ = body_began_ + state_.config.body_timeout;
   } else if (parser_ || !partial_.empty()) {
     deadline_ = request_began_ + state_.config.header_timeout;
   } else {
@@ -217,11 +222,23 @@ void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
       parser_.emplace(state_.config.max_header_bytes,
                       state_.config.max_body_bytes, spans_);
       request_began_ = arrived;
+      body_began_ = {};
       continue_sent_ = false;
     }
     RequestParser::State parsed = parser_->Feed(data + start, size - start);
     if (parsed == RequestParser::State::kNeedMore) {
-      MaybeSendContinue();
+      if (parser_->request_begun()) {
+        if (parser_->header_complete() && body_began_ == Clock::time_point{}) {
+          body_began_ = arrived;
+        }
+        MaybeSendContinue();
+      } else {
+        // Only empty lines before a request line (RFC 9112 section 2.2),
+        // such as an old client's CRLF after a body: skipped, and the
+        // connection stays idle (idle timeout, closed when draining).
+        start += parser_->consumed();
+        parser_.reset();
+      }
       need_more = true;
       break;
     }

@@ -151,6 +151,9 @@ class Connection final : public detail::ResponseSink,
   std::vector<FieldSpan> spans_;
   bool continue_sent_ = false;
   Clock::time_point request_began_{};
+  // When the read that completed the header arrived, if its body is still
+  // coming; the epoch until then.
+  Clock::time_point body_began_{};
 
   std::uint64_t next_id_ = 1;
   InFlight* current_ = nullptr;

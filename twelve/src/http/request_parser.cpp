@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/beast/http/error.hpp>
 #include <cstdint>
+#include <string>
 
 namespace twelve::http {
 namespace beast = boost::beast;
@@ -12,22 +13,32 @@ namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
+// The HTTP-version of a request line that Beast has read up to it, and
+// what follows it (up to its CRLF): Beast has read the method and the
+// target, so it starts after the second space. Empty when there is none.
+std::string_view VersionOf(std::string_view line) {
+  std::size_t first = line.find(' ');
+  if (first == std::string_view::npos) return {};
+  std::size_t second = line.find(' ', first + 1);
+  if (second == std::string_view::npos) return {};
+  return line.substr(second + 1, 10);
+}
+
 // Beast reports a malformed HTTP-version and an unsupported one alike. Only
-// a well-formed one ("HTTP/" DIGIT "." DIGIT, then CRLF) is a 505; anything
-// else ("http/1.1", "HTTP/1.1 ", a bare LF after it) is a malformed request
-// line. `request` is what arrived of the request; Beast has read its method
-// and target, so the version starts after the second space.
-bool IsWellFormedVersion(std::string_view request) {
-  std::size_t first = request.find(' ');
-  if (first == std::string_view::npos) return false;
-  std::size_t second = request.find(' ', first + 1);
-  if (second == std::string_view::npos) return false;
-  std::string_view version = request.substr(second + 1, 10);
+// a well-formed one ("HTTP/" DIGIT "." DIGIT, then CRLF or the start of it)
+// is a 505; anything else ("http/1.1", "HTTP/1.1 ", a bare LF after it) is a
+// malformed request line.
+bool IsWellFormedVersion(std::string_view version) {
   if (version.size() < 8 || !version.starts_with("HTTP/") ||
       !IsDigit(version[5]) || version[6] != '.' || !IsDigit(version[7])) {
     return false;
   }
   return std::string_view("\r\n").starts_with(version.substr(8));
+}
+
+// HTTP/1.2 to HTTP/1.9: a minor version of HTTP/1 above the one implemented.
+bool IsHigherMinorVersion(std::string_view version) {
+  return IsWellFormedVersion(version) && version[5] == '1' && version[7] >= '2';
 }
 
 // What each of Beast's errors says was wrong, for the client and the log.
@@ -67,7 +78,9 @@ bool IsWhitespace(char c) { return c == ' ' || c == '\t'; }
 RequestParser::RequestParser(std::uint64_t max_header_bytes,
                              std::uint64_t max_body_bytes,
                              std::vector<FieldSpan>& fields)
-    : fields_(fields), max_body_bytes_(max_body_bytes) {
+    : fields_(fields),
+      max_header_bytes_(max_header_bytes),
+      max_body_bytes_(max_body_bytes) {
   fields_.clear();
   header_limit(static_cast<std::uint32_t>(max_header_bytes));
   body_limit(max_body_bytes);
@@ -81,6 +94,11 @@ RequestParser::State RequestParser::Feed(const char* request,
   base_ = request;
   end_ = request + size;
   if (!chunked_body_) {
+    // One byte looked at per request when no empty line comes first.
+    if (!got_some() && consumed_ < size && request[consumed_] == '\r') {
+      State skipped = SkipEmptyLines(request, size);
+      if (skipped != State::kDone) return skipped;
+    }
     State state = Put(request, size);
     if (state != State::kNeedMore || !is_header_done()) return state;
     if (!chunked_) {
@@ -93,17 +111,88 @@ RequestParser::State RequestParser::Feed(const char* request,
   return DecodeChunkedBody(request, size);
 }
 
+// RFC 9112 section 2.2: a server expecting a request line SHOULD ignore at
+// least one empty line (CRLF) received before it. A bare LF ends no line
+// here (Beast refuses it after a request line too), so it is no empty line.
+// kDone: the request line starts at consumed_.
+RequestParser::State RequestParser::SkipEmptyLines(const char* request,
+                                                   std::size_t size) {
+  while (consumed_ < size && request[consumed_] == '\r') {
+    if (consumed_ + 1 == size) return State::kNeedMore;  // its LF may follow
+    if (request[consumed_ + 1] != '\n') break;  // Beast names the error
+    if (empty_lines_ == kMaxEmptyLines) {
+      static_assert(kMaxEmptyLines == 4, "the reason names the bound");
+      error_status_ = 400;
+      error_reason_ =
+          "too many empty lines before the request line (at most 4)";
+      return State::kError;
+    }
+    ++empty_lines_;
+    consumed_ += 2;
+  }
+  return consumed_ < size ? State::kDone : State::kNeedMore;
+}
+
 // One put() of what Beast has not read yet.
 RequestParser::State RequestParser::Put(const char* request, std::size_t size) {
   beast::error_code ec;
   consumed_ +=
       put(boost::asio::const_buffer(request + consumed_, size - consumed_), ec);
+  if (!ec) return is_done() ? State::kDone : State::kNeedMore;
+  return AfterPutError(request, size, ec);
+}
+
+// Kept out of Put(), which a request without an error runs twice at most:
+// small, it stays inlined on the hot path.
+RequestParser::State RequestParser::AfterPutError(const char* request,
+                                                  std::size_t size,
+                                                  beast::error_code& ec) {
+  if (ec == bhttp::error::bad_version) PutAsHttp11(request, size, ec);
   if (ec == bhttp::error::need_more) return State::kNeedMore;
   if (ec) {
     SetError(ec);
     return State::kError;
   }
   return is_done() ? State::kDone : State::kNeedMore;
+}
+
+// RFC 9110 section 2.5: a recipient that implements a major version and
+// receives a higher minor one SHOULD process the message as if it were in
+// the highest minor version it conforms to, here HTTP/1.1. Beast 1.81 refuses
+// every version but 1.0 and 1.1 (bad_version), before it has consumed or
+// recorded anything of the request line, so the line is put again from a
+// copy that says HTTP/1.1. The copy holds the request's bytes from its
+// first to the end of its header (or all that came of it, within the header
+// limit, all that Beast reads of a header), so offsets into it are offsets
+// into the request, Beast sees what it would have seen, and a pipelined
+// batch costs a copy of each header, not of the rest of the batch. Called on
+// bad_version only: a supported version costs nothing.
+void RequestParser::PutAsHttp11(const char* request, std::size_t size,
+                                beast::error_code& ec) {
+  const std::string_view line(request + consumed_, size - consumed_);
+  const std::string_view version = VersionOf(line);
+  if (!IsHigherMinorVersion(version)) return;  // a 400 or a 505
+  if (version.size() < 10) {
+    ec = bhttp::error::need_more;  // the CRLF after it has not come yet
+    return;
+  }
+  const std::size_t limit =
+      std::min<std::size_t>(size, consumed_ + max_header_bytes_);
+  const std::size_t header_end =
+      std::string_view(request + consumed_, limit - consumed_).find("\r\n\r\n");
+  std::string copy(request, header_end == std::string_view::npos
+                                ? limit
+                                : consumed_ + header_end + 4);
+  // Beast read the version within the header limit, so the copy holds it.
+  copy[static_cast<std::size_t>(version.data() - request) + 7] = '1';
+  base_ = copy.data();
+  end_ = copy.data() + copy.size();
+  ec = {};
+  consumed_ += put(boost::asio::const_buffer(copy.data() + consumed_,
+                                             copy.size() - consumed_),
+                   ec);
+  base_ = request;
+  end_ = request + size;
 }
 
 RequestParser::State RequestParser::DecodeChunkedBody(const char* request,
@@ -138,11 +227,12 @@ void RequestParser::SetError(const beast::error_code& ec) {
     error_status_ = 413;
     error_reason_ = "request body too large";
   } else if (ec == bhttp::error::bad_version) {
-    bool unsupported = IsWellFormedVersion(
-        std::string_view(base_, static_cast<std::size_t>(end_ - base_)));
+    bool unsupported = IsWellFormedVersion(VersionOf(
+        std::string_view(base_ + consumed_,
+                         static_cast<std::size_t>(end_ - base_) - consumed_)));
     error_status_ = unsupported ? 505 : 400;
     error_reason_ = unsupported
-                        ? "only HTTP/1.0 and HTTP/1.1 are supported"
+                        ? "only HTTP/1.x is supported"
                         : "malformed HTTP version (expected HTTP/1.1 and CRLF)";
   } else {
     error_reason_ = ReasonFor(ec);
@@ -173,7 +263,8 @@ bool RequestParser::InRequest(std::string_view view) const {
 void RequestParser::on_request_impl(bhttp::verb, BeastView method,
                                     BeastView target, int version,
                                     beast::error_code&) {
-  // Beast has checked that the version is 1.0 or 1.1.
+  // Beast has checked that the version is 1.0 or 1.1 (1.2 and up were put
+  // again as 1.1: PutAsHttp11).
   facts_.version = version;
   method_offset_ = Offset(std::string_view(method));
   method_size_ = static_cast<std::uint32_t>(method.size());

@@ -7,6 +7,11 @@
 // their grammar (Beast 1.81 does neither). Beast stops after the header
 // (eager(false)), so a bodiless request is still parsed in one pass.
 //
+// Up to kMaxEmptyLines empty lines (CRLF) before the request line are
+// skipped (RFC 9112 section 2.2); they count among the request's bytes. A
+// higher minor version of HTTP/1 (HTTP/1.2) is parsed as HTTP/1.1 (RFC 9110
+// section 2.5).
+//
 // Fields are recorded as offsets from the first byte of the request, not as
 // pointers, so they stay valid when the read buffer grows and moves between
 // reads. The caller keeps every byte of the request in one contiguous buffer
@@ -38,6 +43,11 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
   enum class State { kNeedMore, kDone, kError };
 
+  // Empty lines skipped before a request line; one more is a 400. One is
+  // what an old client sends after a POST body; a few leave room for more
+  // careless ones without letting a client send nothing but empty lines.
+  static constexpr int kMaxEmptyLines = 4;
+
   // `fields` is reused storage owned by the connection (cleared here), so a
   // steady stream of requests allocates nothing.
   RequestParser(std::uint64_t max_header_bytes, std::uint64_t max_body_bytes,
@@ -48,6 +58,9 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
   // Bytes of the request consumed so far.
   std::size_t consumed() const { return consumed_; }
+  // False while nothing but empty lines (and perhaps the CR of the next
+  // one) has arrived: no request has begun.
+  bool request_begun() const { return got_some(); }
   // Set once the header is complete.
   bool header_complete() const { return is_header_done(); }
   // After kError: the status to answer (400, 413, 414, 431, 501, 505) and
@@ -85,7 +98,12 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
                                  boost::beast::error_code& ec) override;
   void on_finish_impl(boost::beast::error_code& ec) override;
 
+  State SkipEmptyLines(const char* request, std::size_t size);
   State Put(const char* request, std::size_t size);
+  State AfterPutError(const char* request, std::size_t size,
+                      boost::beast::error_code& ec);
+  void PutAsHttp11(const char* request, std::size_t size,
+                   boost::beast::error_code& ec);
   State DecodeChunkedBody(const char* request, std::size_t size);
   std::uint32_t Offset(std::string_view view) const;
   bool InRequest(std::string_view view) const;
@@ -93,10 +111,12 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   void Fail(int status, std::string_view reason, boost::beast::error_code& ec);
 
   std::vector<FieldSpan>& fields_;
+  const std::uint64_t max_header_bytes_;
   const std::uint64_t max_body_bytes_;
   const char* base_ = nullptr;  // the request's first byte during Feed()
   const char* end_ = nullptr;   // one past its last byte received so far
   std::size_t consumed_ = 0;
+  int empty_lines_ = 0;
   FramingFacts facts_;
   std::uint32_t method_offset_ = 0, method_size_ = 0;
   std::uint32_t target_offset_ = 0, target_size_ = 0;

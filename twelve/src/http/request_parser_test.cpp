@@ -277,8 +277,171 @@ TEST(RequestParser, MalformedVersionIs400) {
 }
 
 TEST(RequestParser, WellFormedUnsupportedVersionIs505) {
-  for (std::string version : {"HTTP/1.2", "HTTP/2.0", "HTTP/0.9", "HTTP/3.0"}) {
-    Rejected("GET / " + version + "\r\nHost: a\r\n\r\n", 505);
+  for (std::string version : {"HTTP/2.0", "HTTP/0.9", "HTTP/3.0", "HTTP/2.1"}) {
+    Parsed parsed = Rejected("GET / " + version + "\r\nHost: a\r\n\r\n", 505);
+    EXPECT_EQ(parsed.error_reason, "only HTTP/1.x is supported") << version;
+  }
+}
+
+TEST(RequestParser, HigherMinorVersionIsParsedAsHttp11) {
+  for (std::string version : {"HTTP/1.2", "HTTP/1.9"}) {
+    std::string bytes = "GET /a?q HTTP/1.2\r\nHost: x\r\nX-A: b\r\n\r\n";
+    bytes.replace(9, 8, version);
+    Parsed parsed = Parse(bytes);
+    ASSERT_EQ(parsed.state, RequestParser::State::kDone) << version;
+    EXPECT_EQ(parsed.version, 11);
+    EXPECT_EQ(parsed.method, "GET");
+    EXPECT_EQ(parsed.path, "/a");
+    EXPECT_EQ(parsed.query, "q");
+    EXPECT_EQ(parsed.host, "x");
+    EXPECT_EQ(parsed.header_names, (std::vector<std::string>{"Host", "X-A"}));
+    EXPECT_EQ(parsed.consumed, bytes.size());
+  }
+}
+
+// The request line is parsed from a copy: what the request holds must still
+// point into the caller's bytes, which outlive the copy.
+TEST(RequestParser, HigherMinorVersionFieldsPointIntoTheRequest) {
+  std::vector<FieldSpan> spans;
+  std::vector<HeaderField> headers;
+  RequestParser parser(kHeaderLimit, kBodyLimit, spans);
+  const std::string bytes =
+      "POST /p HTTP/1.2\r\nHost: h\r\nContent-Length: 2\r\n\r\nab";
+  ASSERT_EQ(parser.Feed(bytes.data(), bytes.size()),
+            RequestParser::State::kDone);
+  EXPECT_TRUE(parser.keep_alive());  // HTTP/1.1's default
+  Request request;
+  parser.Fill(bytes.data(), headers, request);
+  auto inside = [&](std::string_view view) {
+    return view.data() >= bytes.data() &&
+           view.data() + view.size() <= bytes.data() + bytes.size();
+  };
+  EXPECT_TRUE(inside(request.method));
+  EXPECT_TRUE(inside(request.target));
+  EXPECT_TRUE(inside(request.headers[0].name));
+  EXPECT_TRUE(inside(request.headers[1].value));
+  EXPECT_TRUE(inside(request.body));
+  EXPECT_EQ(request.target, "/p");
+  EXPECT_EQ(request.body, "ab");
+}
+
+TEST(RequestParser, HigherMinorVersionStopsAtTheEndOfItsRequest) {
+  const std::string first =
+      "POST / HTTP/1.2\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc";
+  Parsed parsed = Parse(first + "GET /second HTTP/1.2\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(parsed.state, RequestParser::State::kDone);
+  EXPECT_EQ(parsed.consumed, first.size());
+  EXPECT_EQ(parsed.body, "abc");
+}
+
+TEST(RequestParser, HigherMinorVersionByteByByte) {
+  const std::string bytes =
+      "POST /p HTTP/1.3\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc";
+  Parsed parsed = ParseByteByByte(bytes);
+  ASSERT_EQ(parsed.state, RequestParser::State::kDone);
+  EXPECT_EQ(parsed.version, 11);
+  EXPECT_EQ(parsed.path, "/p");
+  EXPECT_EQ(parsed.body, "abc");
+}
+
+TEST(RequestParser, HigherMinorVersionMayBeChunked) {
+  std::string head(kChunkedHead);
+  head.replace(head.find("HTTP/1.1"), 8, "HTTP/1.2");
+  Parsed parsed = Parse(head + "3\r\nabc\r\n0\r\n\r\n");
+  ASSERT_EQ(parsed.state, RequestParser::State::kDone);
+  EXPECT_EQ(parsed.body, "abc");
+}
+
+TEST(RequestParser, HigherMinorVersionExpectsContinue) {
+  std::vector<FieldSpan> spans;
+  std::string head =
+      "POST / HTTP/1.2\r\nHost: x\r\nContent-Length: 2\r\n"
+      "Expect: 100-continue\r\n\r\n";
+  RequestParser parser(kHeaderLimit, kBodyLimit, spans);
+  ASSERT_EQ(parser.Feed(head.data(), head.size()),
+            RequestParser::State::kNeedMore);
+  EXPECT_TRUE(parser.expects_continue());
+}
+
+TEST(RequestParser, MalformedHigherMinorVersionIs400) {
+  for (std::string line : {"GET / HTTP/1.2 \r\n", "GET / HTTP/1.2\n",
+                           "GET / HTTP/1.2\rX", "GET / HTTP/1.20\r\n"}) {
+    Parsed parsed = Rejected(line + "Host: x\r\n\r\n", 400);
+    EXPECT_EQ(parsed.error_reason,
+              "malformed HTTP version (expected HTTP/1.1 and CRLF)")
+        << line;
+  }
+}
+
+TEST(RequestParser, HigherMinorVersionFaultsAreStillFound) {
+  Rejected("GET / HTTP/1.2\r\n\r\n", 400);  // no Host
+  Rejected("GET / HTTP/1.2\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 400);
+  Rejected("POST / HTTP/1.2\r\nHost: x\r\nContent-Length: 65\r\n\r\n", 413);
+}
+
+// The version fits in the header limit but its CRLF does not.
+TEST(RequestParser, HigherMinorVersionRequestLineOverTheLimitIs414) {
+  const std::string start = "GET /";
+  const std::string version = " HTTP/1.2";
+  const std::string line =
+      start + std::string(kHeaderLimit - start.size() - version.size(), 'a') +
+      version;
+  ASSERT_EQ(line.size(), kHeaderLimit);
+  Parsed parsed = Rejected(line + "\r\nHost: x\r\n\r\n", 414);
+  EXPECT_EQ(parsed.error_reason, "request line too long");
+}
+
+TEST(RequestParser, SkipsEmptyLinesBeforeTheRequestLine) {
+  for (int lines = 1; lines <= RequestParser::kMaxEmptyLines; ++lines) {
+    std::string bytes;
+    for (int i = 0; i < lines; ++i) bytes += "\r\n";
+    bytes += "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab";
+    Parsed parsed = Parse(bytes);
+    ASSERT_EQ(parsed.state, RequestParser::State::kDone) << lines;
+    EXPECT_EQ(parsed.method, "POST");
+    EXPECT_EQ(parsed.path, "/a");
+    EXPECT_EQ(parsed.host, "x");
+    EXPECT_EQ(parsed.body, "ab");
+    EXPECT_EQ(parsed.consumed, bytes.size());
+  }
+}
+
+TEST(RequestParser, TooManyEmptyLinesAre400) {
+  std::string bytes;
+  for (int i = 0; i <= RequestParser::kMaxEmptyLines; ++i) bytes += "\r\n";
+  Parsed parsed = Rejected(bytes + "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+  EXPECT_EQ(parsed.error_reason,
+            "too many empty lines before the request line (at most 4)");
+  // Found as soon as the line after the last allowed one is whole.
+  EXPECT_EQ(Parse(bytes).state, RequestParser::State::kError);
+}
+
+TEST(RequestParser, EmptyLinesByteByByte) {
+  Parsed parsed = ParseByteByByte("\r\n\r\nGET /b HTTP/1.2\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(parsed.state, RequestParser::State::kDone);
+  EXPECT_EQ(parsed.path, "/b");
+  EXPECT_EQ(parsed.version, 11);
+}
+
+// What a connection reads between requests: no request has begun yet.
+TEST(RequestParser, EmptyLinesAloneBeginNoRequest) {
+  std::vector<FieldSpan> spans;
+  RequestParser parser(kHeaderLimit, kBodyLimit, spans);
+  std::string bytes = "\r\n\r";
+  ASSERT_EQ(parser.Feed(bytes.data(), bytes.size()),
+            RequestParser::State::kNeedMore);
+  EXPECT_FALSE(parser.request_begun());
+  EXPECT_EQ(parser.consumed(), 2u);  // the lone CR waits for its LF
+  bytes += "\nG";
+  ASSERT_EQ(parser.Feed(bytes.data(), bytes.size()),
+            RequestParser::State::kNeedMore);
+  EXPECT_TRUE(parser.request_begun());
+}
+
+// Only CRLF makes an empty line; a bare LF or CR is a malformed request line.
+TEST(RequestParser, BareLfOrCrBeforeTheRequestLineIs400) {
+  for (std::string before : {"\n", "\r", "\r\n\n", " \r\n"}) {
+    Rejected(before + "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 400);
   }
 }
 

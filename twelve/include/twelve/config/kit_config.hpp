@@ -22,6 +22,7 @@ struct ServerConfig {
   int threads = 1;
   bool reuse_port = false;  // SO_REUSEPORT: processes share the port
   std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};  // from the header's end
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds write_timeout{10'000};
   std::uint64_t max_header_bytes = std::uint64_t{16} * 1024;
