@@ -1,5 +1,3 @@
-#include "backing/redis/redis_counter_store.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,13 +16,29 @@
 #include <thread>
 #include <vector>
 
+#include "counter/counter_store.hpp"
 #include "process/event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/running_loops.hpp"
 
-namespace twelve::backing {
+namespace welcome {
 namespace {
+
+using namespace twelve;  // NOLINT: the kit's names, as its own tests read
+using welcome::CounterStore;
+using welcome::OpenCounterStore;
+
+// The store as welcome opens it, from the URL.
+std::unique_ptr<CounterStore> NewRedisCounterStore(const StoreUrl& url,
+                                                   const StoreOptions& options,
+                                                   EventLoops& loops,
+                                                   const Logger& log) {
+  Result<std::unique_ptr<CounterStore>> store =
+      OpenCounterStore(url, options, loops, log);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(*store) : nullptr;
+}
 
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
@@ -451,4 +465,4 @@ TEST_F(RedisOutageTest, ConnectionBrokenAfterSendIsAmbiguous) {
 }
 
 }  // namespace
-}  // namespace twelve::backing
+}  // namespace welcome
