@@ -25,7 +25,18 @@
 namespace welcome {
 namespace {
 
-using namespace twelve;  // NOLINT: the kit's names, as its own tests read
+using twelve::EventLoops;
+using twelve::LogFormat;
+using twelve::Logger;
+using twelve::LogLevel;
+using twelve::Migration;
+using twelve::ParseStoreUrl;
+using twelve::Result;
+using twelve::Status;
+using twelve::StatusCode;
+using twelve::StoreOptions;
+using twelve::StoreUrl;
+namespace test_support = twelve::test_support;
 using welcome::CounterStore;
 using welcome::OpenCounterStore;
 
