@@ -1,11 +1,10 @@
 // Fuzz target (c): RESP replies through the Redis driver, from the socket
-// to the CounterStore's answers: hiredis' reply reader, RedisConnection's
+// to redis::Client's answers: hiredis' reply reader, RedisConnection's
 // handshake (AUTH, SELECT or PING) and its matching of replies to commands,
-// and the store's reading of each reply (INCRBY's integer, GET's counter,
-// SET's +OK).
+// and the client's copy of each reply into a redis::Reply.
 //
 // The fuzzer plays Redis on a loopback socket this process listens on. Per
-// input, a store is opened on one event loop (polled on this thread, so the
+// input, a client is opened on one event loop (polled on this thread, so the
 // run is deterministic), its commands are issued, and the fuzzer's bytes are
 // written back as the replies, cut into pieces (byte 0, fuzz_support.hpp)
 // with the loop run between them. Then the harness resets the connection.
@@ -33,7 +32,7 @@
 
 #include "fuzz/fuzz_support.hpp"
 #include "process/event_loops.hpp"
-#include "twelve/backing/counter_store.hpp"
+#include "twelve/backing/redis.hpp"
 #include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
 
@@ -94,11 +93,12 @@ class Harness {
     options.connect_timeout = options.operation_timeout =
         std::chrono::minutes(10);
     options.min_backoff = options.max_backoff = std::chrono::minutes(10);
-    auto store = OpenCounterStore(*url, options, loops_, log_);
-    Require(store.ok(), "the store opens");
+    Result<redis::Client> client =
+        redis::Client::Open(*url, options, loops_, log_);
+    Require(client.ok(), "the client opens");
 
     issued_ = answered_ = 0;
-    for (int i = 0; i < 3; ++i) Issue(**store, (shape >> (2 + 2 * i)) & 3);
+    for (int i = 0; i < 3; ++i) Issue(*client, (shape >> (2 + 2 * i)) & 3);
     int server = Accept();
     Splitter splitter(split);
     for (std::string_view piece : splitter.Cut(replies)) {
@@ -109,8 +109,7 @@ class Harness {
     Reset(server);
     Settle();
     Require(answered_ == issued_, "every command is answered exactly once");
-    (*store)->Close();
-    store->reset();
+    client->Close();
     Settle();
   }
 
@@ -130,20 +129,20 @@ class Harness {
     }
   }
 
-  void Issue(CounterStore& store, int command) {
-    auto value = [this](const Result<std::int64_t>& result) {
-      Answered(result.ok() ? "" : result.status().message());
+  void Issue(redis::Client& client, int command) {
+    auto answer = [this](const Result<redis::Reply>& reply) {
+      if (!reply.ok()) return Answered(reply.status().message());
+      Answered(reply->is_error() ? reply->text() : "");
     };
     switch (command) {
       case 0:
-        store.Add("visits", 1, value);
+        client.Command({"INCRBY", "visits", "1"}, answer);
         break;
       case 1:
-        store.Get("visits", value);
+        client.Command({"GET", "visits"}, answer);
         break;
       case 2:
-        store.Set("visits", 42,
-                  [this](const Status& status) { Answered(status.message()); });
+        client.Command({"SET", "visits", "42"}, answer);
         break;
       default:
         return;
@@ -158,7 +157,7 @@ class Harness {
             "no answer holds the password");
   }
 
-  // The store's connection, once its connect reached the listener.
+  // The client's connection, once its connect reached the listener.
   int Accept() {
     for (int attempt = 0; attempt < 1000; ++attempt) {
       Settle();
@@ -166,10 +165,10 @@ class Harness {
           ::accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd >= 0) return fd;
     }
-    Fail("the store connects");
+    Fail("the client connects");
   }
 
-  // Reads and drops what the store sent: its commands.
+  // Reads and drops what the client sent: its commands.
   static void Drain(int fd) {
     char buffer[4096];
     while (::recv(fd, buffer, sizeof buffer, 0) > 0) {

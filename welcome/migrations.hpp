@@ -2,7 +2,7 @@
 // The schema migrations in welcome/migrations/, compiled into the binary so
 // that the artifact carries its schema (factor V).
 
-#include <twelve/backing/counter_store.hpp>
+#include <twelve/backing/migration.hpp>
 #include <vector>
 
 namespace welcome {

@@ -8,12 +8,14 @@ namespace welcome {
 twelve::Status Service::Start(twelve::ServeContext& context) {
   twelve::Result<twelve::StoreUrl> url = ChooseStore(context.settings());
   if (!url.ok()) return url.status();
-  auto store =
-      twelve::OpenCounterStore(*url, StoreOptionsFrom(context.settings()),
-                               context.loops(), context.log());
+  twelve::Result<CounterMetrics> metrics =
+      RegisterCounterMetrics(context.metrics());
+  if (!metrics.ok()) return metrics.status();
+  auto store = OpenCounterStore(*url, StoreOptionsFrom(context.settings()),
+                                context.loops(), context.log());
   if (!store.ok()) return store.status();
-  store_ = twelve::NewCoalescingCounterStore(std::move(*store), context.loops(),
-                                             context.log());
+  store_ = NewCoalescingCounterStore(std::move(*store), context.loops(),
+                                     context.log(), *metrics);
   context.log().Info("store attached",
                      {{"store", store_->kind()}, {"url", url->Masked()}});
   visits_ = std::make_unique<Visits>(*store_);

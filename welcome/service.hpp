@@ -4,9 +4,9 @@
 // stopped after the server has drained.
 
 #include <memory>
-#include <twelve/backing/counter_store.hpp>
 #include <twelve/process/app.hpp>
 
+#include "counter/counter_store.hpp"
 #include "visits.hpp"
 
 namespace welcome {
@@ -19,7 +19,7 @@ class Service {
   twelve::Status Start(twelve::ServeContext& context);
 
  private:
-  std::unique_ptr<twelve::CounterStore> store_;
+  std::unique_ptr<CounterStore> store_;
   std::unique_ptr<Visits> visits_;
 };
 

@@ -2,7 +2,7 @@
 // welcome's own settings, added to the kit's table (factor III), and the
 // choice of backing store they make (factor IV).
 
-#include <twelve/backing/counter_store.hpp>
+#include <twelve/backing/store_options.hpp>
 #include <twelve/backing/store_url.hpp>
 #include <twelve/config/settings.hpp>
 

@@ -63,23 +63,23 @@ twelve::Result<std::string> CheckStore(const twelve::TaskContext& context) {
   const twelve::StoreOptions options = StoreOptionsFrom(context.settings);
   const auto timeout = options.connect_timeout + options.operation_timeout;
   twelve::TaskLoop loop;
-  auto opened =
-      twelve::OpenCounterStore(*url, options, loop.loops(), context.log);
+  auto opened = OpenCounterStore(*url, options, loop.loops(), context.log);
   if (!opened.ok()) return opened.status();
-  std::unique_ptr<twelve::CounterStore> store = std::move(*opened);
+  std::unique_ptr<CounterStore> store = std::move(*opened);
   // Reachable: the count is read as the web process reads it.
-  twelve::Result<std::int64_t> count = loop.RunForValue(
-      [&](twelve::CounterStore::ValueCallback done) {
-        Visits(*store).Count(std::move(done));
-      },
-      timeout);
+  twelve::Result<std::int64_t> count =
+      loop.RunFor<twelve::Result<std::int64_t>>(
+          [&](CounterStore::ValueCallback done) {
+            Visits(*store).Count(std::move(done));
+          },
+          timeout);
   // Read even when the count failed with an error from the store: a missing
   // table is "not migrated".
   const bool answered =
       count.ok() || count.status().code() == twelve::StatusCode::kInternal;
   twelve::Result<std::int64_t> version =
-      answered ? loop.RunForValue(
-                     [&](twelve::CounterStore::ValueCallback done) {
+      answered ? loop.RunFor<twelve::Result<std::int64_t>>(
+                     [&](CounterStore::ValueCallback done) {
                        store->SchemaVersion(std::move(done));
                      },
                      timeout)

@@ -21,7 +21,7 @@ class TaskRun {
     if (url.ok()) {
       options_ = StoreOptionsFrom(context_.settings);
       auto store =
-          twelve::OpenCounterStore(*url, options_, loop_.loops(), context_.log);
+          OpenCounterStore(*url, options_, loop_.loops(), context_.log);
       if (store.ok()) {
         store_ = std::move(*store);
         return true;
@@ -38,7 +38,7 @@ class TaskRun {
     return options_.connect_timeout + options_.operation_timeout;
   }
   twelve::TaskLoop& loop() { return loop_; }
-  twelve::CounterStore& store() { return *store_; }
+  CounterStore& store() { return *store_; }
 
   // Logs a failure and returns the exit code for `status`.
   int Finish(const twelve::Status& status) {
@@ -53,7 +53,7 @@ class TaskRun {
   const twelve::TaskContext& context_;
   twelve::TaskLoop loop_;
   twelve::StoreOptions options_;
-  std::unique_ptr<twelve::CounterStore> store_;
+  std::unique_ptr<CounterStore> store_;
 };
 
 int Migrate(const twelve::TaskContext& context) {
@@ -61,8 +61,8 @@ int Migrate(const twelve::TaskContext& context) {
   int code = 0;
   if (!run.Open(code)) return code;
   std::vector<twelve::Migration> migrations = Migrations();
-  twelve::Status status = run.loop().RunForStatus(
-      [&](twelve::CounterStore::StatusCallback done) {
+  twelve::Status status = run.loop().RunFor<twelve::Status>(
+      [&](CounterStore::StatusCallback done) {
         run.store().Migrate(migrations, std::move(done));
       },
       run.timeout() * static_cast<long>(migrations.size() + 1));
@@ -70,8 +70,8 @@ int Migrate(const twelve::TaskContext& context) {
   // too, so that the release phase fails (69) when the store is unreachable.
   if (status.ok()) {
     status = run.loop()
-                 .RunForValue(
-                     [&](twelve::CounterStore::ValueCallback done) {
+                 .RunFor<twelve::Result<std::int64_t>>(
+                     [&](CounterStore::ValueCallback done) {
                        Visits(run.store()).Count(std::move(done));
                      },
                      run.timeout())
@@ -91,10 +91,8 @@ int ResetCounter(const twelve::TaskContext& context) {
   int code = 0;
   if (!run.Open(code)) return code;
   Visits visits(run.store());
-  twelve::Status status = run.loop().RunForStatus(
-      [&](twelve::CounterStore::StatusCallback done) {
-        visits.Reset(std::move(done));
-      },
+  twelve::Status status = run.loop().RunFor<twelve::Status>(
+      [&](CounterStore::StatusCallback done) { visits.Reset(std::move(done)); },
       run.timeout());
   if (status.ok()) context.log.Info("visitor count reset", {{"count", 0}});
   return run.Finish(status);
@@ -105,11 +103,12 @@ int Count(const twelve::TaskContext& context) {
   int code = 0;
   if (!run.Open(code)) return code;
   Visits visits(run.store());
-  twelve::Result<std::int64_t> count = run.loop().RunForValue(
-      [&](twelve::CounterStore::ValueCallback done) {
-        visits.Count(std::move(done));
-      },
-      run.timeout());
+  twelve::Result<std::int64_t> count =
+      run.loop().RunFor<twelve::Result<std::int64_t>>(
+          [&](CounterStore::ValueCallback done) {
+            visits.Count(std::move(done));
+          },
+          run.timeout());
   if (count.ok()) {
     context.log.Info("visitor count",
                      {{"count", static_cast<long long>(*count)}});

@@ -7,7 +7,8 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <twelve/backing/counter_store.hpp>
+
+#include "counter/counter_store.hpp"
 
 namespace welcome {
 
@@ -16,9 +17,9 @@ inline constexpr std::string_view kVisitorCountKey = "visitorCount";
 
 class Visits {
  public:
-  using CountCallback = twelve::CounterStore::ValueCallback;
+  using CountCallback = CounterStore::ValueCallback;
 
-  explicit Visits(twelve::CounterStore& store) : store_(store) {}
+  explicit Visits(CounterStore& store) : store_(store) {}
 
   // Counts one visit and reports its number: the value the atomic increment
   // returned, so two visitors never see the same number.
@@ -30,7 +31,7 @@ class Visits {
     store_.Get(kVisitorCountKey, std::move(done));
   }
   // Sets the count back to 0 (the course's reset script).
-  void Reset(twelve::CounterStore::StatusCallback done) {
+  void Reset(CounterStore::StatusCallback done) {
     store_.Set(kVisitorCountKey, 0, std::move(done));
   }
 
@@ -38,7 +39,7 @@ class Visits {
   static std::string Greeting(std::int64_t count);
 
  private:
-  twelve::CounterStore& store_;
+  CounterStore& store_;
 };
 
 }  // namespace welcome

@@ -14,7 +14,7 @@ std::int64_t RecordOne(Visits& visits) {
 }
 
 TEST(Visits, EveryVisitGetsTheNextNumber) {
-  auto store = twelve::NewMemoryCounterStore();
+  auto store = NewMemoryCounterStore();
   Visits visits(*store);
   EXPECT_EQ(RecordOne(visits), 1);
   EXPECT_EQ(RecordOne(visits), 2);
@@ -22,7 +22,7 @@ TEST(Visits, EveryVisitGetsTheNextNumber) {
 }
 
 TEST(Visits, CountDoesNotCount) {
-  auto store = twelve::NewMemoryCounterStore();
+  auto store = NewMemoryCounterStore();
   Visits visits(*store);
   RecordOne(visits);
   std::int64_t seen = -1;
@@ -32,7 +32,7 @@ TEST(Visits, CountDoesNotCount) {
 }
 
 TEST(Visits, ResetStartsAgainFromOne) {
-  auto store = twelve::NewMemoryCounterStore();
+  auto store = NewMemoryCounterStore();
   Visits visits(*store);
   RecordOne(visits);
   RecordOne(visits);
@@ -43,7 +43,7 @@ TEST(Visits, ResetStartsAgainFromOne) {
 }
 
 TEST(Visits, KeepsTheCourseKey) {
-  auto store = twelve::NewMemoryCounterStore();
+  auto store = NewMemoryCounterStore();
   Visits visits(*store);
   RecordOne(visits);
   std::int64_t raw = -1;

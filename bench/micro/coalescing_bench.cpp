@@ -1,12 +1,13 @@
-// The counter's coalescing: N visits of one loop turn as one store call,
-// against the in-memory store so that only the coalescing itself is timed.
+// welcome's counter's coalescing (welcome/counter/): N visits of one loop
+// turn as one store call, against the in-memory store so that only the
+// coalescing itself is timed.
 #include <benchmark/benchmark.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "counter/counter_store.hpp"
 #include "process/event_loops.hpp"
-#include "twelve/backing/counter_store.hpp"
 #include "twelve/log/logger.hpp"
 
 namespace {
@@ -17,8 +18,9 @@ void BM_CoalescedVisits(benchmark::State& state) {
   twelve::StdoutSink sink;  // the store is never closed: it logs nothing
   const twelve::Logger log(sink, twelve::LogLevel::kWarn,
                            twelve::LogFormat::kJson);
-  auto store = twelve::NewCoalescingCounterStore(
-      twelve::NewMemoryCounterStore(), loops, log);
+  auto metrics = welcome::RegisterCounterMetrics(loops.app_metrics());
+  auto store = welcome::NewCoalescingCounterStore(
+      welcome::NewMemoryCounterStore(), loops, log, *metrics);
   const auto visits = state.range(0);
   std::int64_t last = 0;
   for (auto _ : state) {

@@ -46,14 +46,17 @@ def test_scrape_passes_promtool_and_counts_what_was_served(welcome):
                  route="/") == 6
     assert value(samples, "http_request_duration_seconds_bucket",
                  route="/", le="+Inf") == 6
-    assert value(samples, "store_visits_total", store="sqlite") == 5
-    assert value(samples, "store_batches_total", store="sqlite") >= 1
+    # welcome's own metrics (AppMetrics), named with its prefix.
+    assert value(samples, "welcome_visits_total") == 5
+    assert value(samples, "welcome_batches_total") >= 1
     assert value(samples, "store_operations_total", store="sqlite") >= 1
     assert value(samples, "store_errors_total", store="sqlite") == 0
     assert value(samples, "store_reconnects_total", store="sqlite") == 0
     assert value(samples, "store_round_trip_seconds_count",
                  store="sqlite") >= 1
-    assert value(samples, "store_batch_size_sum", store="sqlite") == 5
+    assert value(samples, "welcome_batch_size_sum") == 5
+    assert value(samples, "welcome_batch_size_bucket", le="+Inf") >= 1
+    assert "store_visits_total" not in text  # the kit knows no visits
     assert value(samples, "http_open_connections") >= 1  # this scrape's
     assert value(samples, "process_resident_memory_bytes") > 0
     assert value(samples, "process_open_fds") > 0

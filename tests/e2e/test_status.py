@@ -144,17 +144,17 @@ def test_status_page_in_headless_chromium(start_admin, redis, tmp_path):
             browser.evaluate("document.documentElement.scrollWidth"))
         assert browser.evaluate("window.innerWidth") == 375
         before = int(_figure(browser, "requests"))
-        visits_before = int(_figure(browser, "visits"))
+        visits_before = int(_figure(browser, "welcome_visits_total"))
         for _ in range(5):
             assert server.get("/").status == 200
         deadline = time.monotonic() + FIGURE_DEADLINE
         while time.monotonic() < deadline:
             if (int(_figure(browser, "requests")) >= before + 5
-                    and int(_figure(browser, "visits")) >= visits_before + 5):
+                    and int(_figure(browser, "welcome_visits_total")) >= visits_before + 5):
                 break
             time.sleep(0.5)
         assert int(_figure(browser, "requests")) >= before + 5
-        assert int(_figure(browser, "visits")) >= visits_before + 5
+        assert int(_figure(browser, "welcome_visits_total")) >= visits_before + 5
         assert _figure(browser, "updated") not in ("at load", "unreachable")
         assert _figure(browser, "rps") != "-"
         shot = browser.screenshot(tmp_path / "status.png", height=1500)

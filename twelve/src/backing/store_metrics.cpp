@@ -15,13 +15,6 @@ void StoreMetrics::Operation(std::size_t slot, bool ok,
   mine.latency.Observe(latency_ns);
 }
 
-void StoreMetrics::Batch(std::size_t slot, std::uint64_t visits) {
-  Slot& mine = slots_[slot];
-  mine.visits.Add(visits);
-  mine.batches.Add(1);
-  mine.batch_sizes.Observe(visits);
-}
-
 void StoreMetrics::Reconnect(std::size_t slot) {
   slots_[slot].reconnects.Add(1);
 }
@@ -34,10 +27,7 @@ StoreMetrics::Totals StoreMetrics::Read() const {
     totals.operations += slot.operations.Read();
     totals.errors += slot.errors.Read();
     totals.reconnects += slot.reconnects.Read();
-    totals.visits += slot.visits.Read();
-    totals.batches += slot.batches.Read();
     slot.latency.AddTo(totals.latency);
-    slot.batch_sizes.AddTo(totals.batch_sizes);
   }
   return totals;
 }

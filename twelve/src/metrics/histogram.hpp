@@ -4,7 +4,7 @@
 // several, as a scrape reports it.
 //
 // Values are integers in the unit the bounds use (nanoseconds for
-// latencies, items for batch sizes); the text format scales them.
+// latencies); the text format scales them.
 
 #include <array>
 #include <cstddef>
@@ -22,10 +22,6 @@ inline constexpr std::array<std::uint64_t, 16> kLatencyBoundsNs = {
     2'500'000,     5'000'000,     10'000'000,    25'000'000,
     50'000'000,    100'000'000,   250'000'000,   500'000'000,
     1'000'000'000, 2'500'000'000, 5'000'000'000, 10'000'000'000};
-
-// Batch sizes (visits per round trip): powers of two to 4096.
-inline constexpr std::array<std::uint64_t, 13> kBatchSizeBounds = {
-    1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
 
 struct HistogramTotals {
   std::span<const std::uint64_t> bounds;

@@ -24,7 +24,8 @@ AdminListener::AdminListener(const StatusSources& sources, const Logger& log)
   AddStatusRoutes(router_, sources);
   // The service's figures, not the admin listener's own.
   if (sources.config->admin.metrics) {
-    AddMetricsRoute(router_, *sources.server, sources.config->release_id);
+    AddMetricsRoute(router_, *sources.server, sources.app_name,
+                    sources.config->release_id);
   }
   sources.health->AddRoutes(router_, sources.app_name,
                             sources.config->release_id);

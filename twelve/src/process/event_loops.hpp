@@ -1,20 +1,24 @@
 #pragma once
 // EventLoops: the I/O threads as seen by backing-service drivers,
 // which keep one connection per loop so that a handler's store call runs on
-// the handler's own thread, and count what they do per loop (StoreMetrics).
+// the handler's own thread, and count what they do per loop (StoreMetrics);
+// and the app's own metrics, counted per loop too (AppMetrics).
 
 #include <boost/asio/io_context.hpp>
 #include <cstddef>
 #include <vector>
 
 #include "backing/store_metrics.hpp"
+#include "twelve/metrics/app_metrics.hpp"
 
 namespace twelve {
 
 class EventLoops {
  public:
   explicit EventLoops(std::vector<boost::asio::io_context*> contexts)
-      : contexts_(std::move(contexts)), store_metrics_(contexts_.size()) {}
+      : contexts_(std::move(contexts)),
+        store_metrics_(contexts_.size()),
+        app_metrics_(contexts_.size()) {}
 
   std::size_t size() const { return contexts_.size(); }
   boost::asio::io_context& context(std::size_t index) {
@@ -22,6 +26,8 @@ class EventLoops {
   }
   StoreMetrics& store_metrics() { return store_metrics_; }
   const StoreMetrics& store_metrics() const { return store_metrics_; }
+  metrics::AppMetrics& app_metrics() { return app_metrics_; }
+  const metrics::AppMetrics& app_metrics() const { return app_metrics_; }
 
   // The index of the loop running on the calling thread, or -1.
   int CurrentIndex() const {
@@ -36,6 +42,7 @@ class EventLoops {
  private:
   std::vector<boost::asio::io_context*> contexts_;
   StoreMetrics store_metrics_;
+  metrics::AppMetrics app_metrics_;
 };
 
 }  // namespace twelve

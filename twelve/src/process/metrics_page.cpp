@@ -61,19 +61,13 @@ void RenderStore(PrometheusText& out, const StoreMetrics::Totals& store) {
     std::string_view name, help;
     std::uint64_t value;
   };
-  const std::array<Counter, 5> counters = {{
+  const std::array<Counter, 3> counters = {{
       {"store_operations_total", "Round trips to the store.", store.operations},
       {"store_errors_total", "Round trips that failed.", store.errors},
       {"store_reconnects_total",
        "Connections to the store made again after "
        "one was lost.",
        store.reconnects},
-      {"store_visits_total",
-       "Visits counted (increments by one, coalesced "
-       "into batches).",
-       store.visits},
-      {"store_batches_total", "Batches sent: one round trip each.",
-       store.batches},
   }};
   for (const Counter& counter : counters) {
     out.Family(counter.name, "counter", counter.help);
@@ -83,8 +77,27 @@ void RenderStore(PrometheusText& out, const StoreMetrics::Totals& store) {
              "Time from sending an operation to its answer.");
   out.Histogram("store_round_trip_seconds", labels, store.latency,
                 kNanosecondsPerSecond);
-  out.Family("store_batch_size", "histogram", "Visits per batch.");
-  out.Histogram("store_batch_size", labels, store.batch_sizes, 1);
+}
+
+// The app's own metrics, named with the app's name as prefix.
+void RenderApp(PrometheusText& out, std::string_view app_name,
+               const metrics::AppMetrics& app) {
+  const std::string prefix = std::string(app_name) + "_";
+  for (const auto& counter : app.counters()) {
+    const std::string name = prefix + counter->name();
+    out.Family(name, "counter", counter->help());
+    out.Sample(name, {}, counter->Total());
+  }
+  for (const auto& histogram : app.histograms()) {
+    const std::string name = prefix + histogram->name();
+    const metrics::AppHistogramTotals read = histogram->Read();
+    metrics::HistogramTotals totals(read.bounds);
+    totals.buckets = read.buckets;
+    totals.count = read.count;
+    totals.sum = read.sum;
+    out.Family(name, "histogram", histogram->help());
+    out.Histogram(name, {}, totals, 1);
+  }
 }
 
 void RenderProcess(PrometheusText& out, const ProcessStats& process) {
@@ -125,19 +138,21 @@ std::string RenderMetrics(const MetricsInput& input) {
   RenderRequests(out, input.server.requests);
   RenderConnections(out, input.server);
   RenderStore(out, input.store);
+  if (input.app != nullptr) RenderApp(out, input.app_name, *input.app);
   RenderProcess(out, input.process);
   RenderBuild(out, input.release_id);
   return out.Take();
 }
 
-void AddMetricsRoute(Router& router, http::Server& server,
+void AddMetricsRoute(Router& router, http::Server& server, std::string app_name,
                      std::string release_id) {
-  router.Get("/metrics", [&server, release_id](const Request&) {
+  router.Get("/metrics", [&server, app_name, release_id](const Request&) {
     const http::ServerStats stats = server.Stats();
     const StoreMetrics::Totals store = server.loops().store_metrics().Read();
     const ProcessStats process = ReadProcessStats();
-    Response response =
-        Response::Text(RenderMetrics({stats, store, process, release_id}));
+    Response response = Response::Text(
+        RenderMetrics({stats, store, process, release_id, app_name,
+                       &server.loops().app_metrics()}));
     response.content_type =
         content_type::Constant{PrometheusText::kContentType};
     return response;

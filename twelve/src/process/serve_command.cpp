@@ -11,6 +11,7 @@
 #include "config/setting_typos.hpp"
 #include "http/server.hpp"
 #include "process/admin_listener.hpp"
+#include "process/event_loops.hpp"
 #include "process/health.hpp"
 #include "process/metrics_page.hpp"
 #include "twelve/build_info.hpp"
@@ -43,6 +44,7 @@ class ServeContextImpl final : public ServeContext {
   const Logger& log() const override { return log_; }
   Router& router() override { return router_; }
   EventLoops& loops() override { return loops_; }
+  metrics::AppMetrics& metrics() override { return loops_.app_metrics(); }
   void AddReadinessCheck(std::string name,
                          std::function<bool()> ready) override {
     health_.AddCheck(std::move(name), std::move(ready));
@@ -140,7 +142,8 @@ int RunServe(const ServeOptions& options) {
   http::Server server(config.server, *options.router, log,
                       config.log.access_log, config.admin.metrics);
   if (config.admin.metrics) {
-    AddMetricsRoute(*options.router, server, config.release_id);
+    AddMetricsRoute(*options.router, server, options.app_name,
+                    config.release_id);
   }
   ServeContextImpl context(settings, config, log, *options.router,
                            server.loops(), health);

@@ -104,13 +104,27 @@ struct Figure {
   std::string_view id, label;
 };
 
+void AppendFigure(std::string& out, const StatusSnapshot& snapshot,
+                  const Figure& figure) {
+  std::string text = "-";
+  for (const auto& [id, shown] : snapshot.live) {
+    if (id == figure.id) text = shown;
+  }
+  out += "<div class=\"fig\"><b id=\"";
+  AppendEscaped(out, figure.id);
+  out += "\">";
+  AppendEscaped(out, text);
+  out += "</b><span>";
+  AppendEscaped(out, figure.label);
+  out += "</span></div>";
+}
+
 void AppendFigures(std::string& out, const StatusSnapshot& snapshot) {
   static constexpr Figure kFigures[] = {
       {"requests", "requests served"},
       {"rps", "requests / s"},
       {"errors", "5xx answers"},
       {"rejected", "requests rejected"},
-      {"visits", "visits counted"},
       {"store_errors", "store errors"},
       {"connections", "open connections"},
       {"uptime", "uptime"},
@@ -122,18 +136,10 @@ void AppendFigures(std::string& out, const StatusSnapshot& snapshot) {
       {"store_reconnects", "store reconnects"},
   };
   out += "<section><h2>Live</h2><div class=\"grid\">";
-  for (const Figure& figure : kFigures) {
-    std::string text = "-";
-    for (const auto& [id, shown] : snapshot.live) {
-      if (id == figure.id) text = shown;
-    }
-    out += "<div class=\"fig\"><b id=\"";
-    out += figure.id;
-    out += "\">";
-    AppendEscaped(out, text);
-    out += "</b><span>";
-    out += figure.label;
-    out += "</span></div>";
+  for (const Figure& figure : kFigures) AppendFigure(out, snapshot, figure);
+  // The app's own counters (AppMetrics), labelled with their help.
+  for (const auto& [id, label] : snapshot.app_figures) {
+    AppendFigure(out, snapshot, {id, label});
   }
   out +=
       "</div><p><small>updated <span id=\"updated\">at load</span>"

@@ -84,7 +84,6 @@ void AddLive(StatusSnapshot& out, const http::ServerStats& stats,
       {"requests", std::to_string(stats.requests_served)},
       {"errors", std::to_string(requests.ServerErrors())},
       {"rejected", std::to_string(rejected)},
-      {"visits", std::to_string(store.visits)},
       {"store_operations", std::to_string(store.operations)},
       {"store_errors", std::to_string(store.errors)},
       {"store_reconnects", std::to_string(store.reconnects)},
@@ -95,6 +94,16 @@ void AddLive(StatusSnapshot& out, const http::ServerStats& stats,
       {"cpu", Seconds(process.cpu_seconds)},
       {"os_threads", std::to_string(process.threads)},
   };
+}
+
+// The app's counters, named as /metrics names them.
+void AddAppFigures(StatusSnapshot& out, const std::string& app_name,
+                   const metrics::AppMetrics& app) {
+  for (const auto& counter : app.counters()) {
+    std::string id = app_name + "_" + counter->name();
+    out.live.emplace_back(id, std::to_string(counter->Total()));
+    out.app_figures.emplace_back(std::move(id), counter->help());
+  }
 }
 
 void AddFactors(StatusSnapshot& out, const StatusSources& sources,
@@ -194,6 +203,7 @@ StatusSnapshot TakeStatusSnapshot(const StatusSources& sources) {
   out.phase = PhaseName(sources.health->phase());
   out.ready = sources.health->Ready();
   AddLive(out, stats, store, process, uptime);
+  AddAppFigures(out, sources.app_name, sources.server->loops().app_metrics());
   out.release = {
       {"version", std::string(build.version)},
       {"commit", std::string(build.commit)},

@@ -43,6 +43,9 @@ struct StatusSnapshot {
   std::uint64_t requests = 0;  // for the page's requests per second
   // Element id -> shown text; the page's JS replaces each element's text.
   Rows live;
+  // The app's counters: id (its metric name) -> label (its help); their
+  // values are in `live`.
+  Rows app_figures;
   Rows release;
   Rows process;
   Rows store;

@@ -46,27 +46,8 @@ TaskLoop::~TaskLoop() = default;
 
 EventLoops& TaskLoop::loops() { return impl_->loops_; }
 
-Result<std::int64_t> TaskLoop::RunForValue(
-    const std::function<void(CounterStore::ValueCallback)>& start,
-    std::chrono::milliseconds timeout) {
-  std::function<void(std::function<void(Result<std::int64_t>)>)> adapted =
-      [&start](std::function<void(Result<std::int64_t>)> done) {
-        start(std::move(done));
-      };
-  std::optional<Result<std::int64_t>> answer =
-      impl_->RunUntil<Result<std::int64_t>>(adapted, timeout);
-  if (!answer) return Status::Timeout("no answer from the store in time");
-  return *answer;
-}
-
-Status TaskLoop::RunForStatus(
-    const std::function<void(CounterStore::StatusCallback)>& start,
-    std::chrono::milliseconds timeout) {
-  std::function<void(std::function<void(Status)>)> adapted =
-      [&start](std::function<void(Status)> done) { start(std::move(done)); };
-  std::optional<Status> answer = impl_->RunUntil<Status>(adapted, timeout);
-  if (!answer) return Status::Timeout("no answer from the store in time");
-  return *answer;
+Status TaskLoop::Timeout() {
+  return Status::Timeout("no answer from the store in time");
 }
 
 Status TaskLoop::RunUntilDone(
@@ -76,9 +57,7 @@ Status TaskLoop::RunUntilDone(
       [&start](std::function<void(bool)> done) {
         start([done = std::move(done)] { done(true); });
       };
-  if (!impl_->RunUntil<bool>(adapted, timeout)) {
-    return Status::Timeout("no answer from the store in time");
-  }
+  if (!impl_->RunUntil<bool>(adapted, timeout)) return Timeout();
   return Status::Ok();
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // Migration: one versioned schema change of an app's SQL database, compiled
 // into the app and applied by its migrate task (factor XII), through
-// CounterStore::Migrate or sql::Client::Migrate. Each store records what it
-// applied in a schema_migrations table, so a migration runs once per
+// sql::Client::Migrate (or BlockingClient::Migrate). The database records
+// what it applied in a schema_migrations table, so a migration runs once per
 // database, whichever process runs the task.
 
 #include <string>

@@ -7,8 +7,8 @@
 // from it) and the loops it will run on: ServeContext::loops() in the web
 // process, TaskLoop::loops() in an admin task. Open() returns at once; one
 // connection per loop connects in the background and reconnects by itself
-// with jittered backoff, one log event per transition (as the counter store
-// does: they share the driver, backing/redis/redis_connection.*).
+// with jittered backoff, one log event per transition
+// (backing/redis/redis_connection.*).
 //
 // Asynchronous form, on an I/O thread (a handler's thread):
 //
@@ -75,8 +75,8 @@
 #include <string>
 #include <string_view>
 
-#include "twelve/backing/counter_store.hpp"
 #include "twelve/backing/redis_reply.hpp"
+#include "twelve/backing/store_options.hpp"
 #include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
 #include "twelve/status.hpp"

@@ -1,6 +1,6 @@
 #pragma once
 // StoreOptions: the timeouts and reconnection backoff every backing-service
-// driver follows (CounterStore, sql::Client), from the app's settings
+// client follows (redis::Client, sql::Client), from the app's settings
 // (STORE_CONNECT_TIMEOUT, STORE_TIMEOUT).
 
 #include <chrono>

@@ -11,6 +11,7 @@
 #include "twelve/config/settings.hpp"
 #include "twelve/http/router.hpp"
 #include "twelve/log/logger.hpp"
+#include "twelve/metrics/app_metrics.hpp"
 
 namespace twelve {
 
@@ -26,6 +27,9 @@ class ServeContext {
   virtual const Logger& log() const = 0;
   virtual Router& router() = 0;
   virtual EventLoops& loops() = 0;
+  // The app's own counters and histograms on /metrics (register them here,
+  // before serving; see twelve/metrics/app_metrics.hpp).
+  virtual metrics::AppMetrics& metrics() = 0;
   // /readyz answers 200 only while every check returns true. Checks run on
   // I/O threads and must not block.
   virtual void AddReadinessCheck(std::string name,

@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 
-#include "twelve/backing/counter_store.hpp"
 #include "twelve/status.hpp"
 
 namespace twelve {
+
+class EventLoops;
 
 class TaskLoop {
  public:
@@ -23,15 +25,6 @@ class TaskLoop {
   // One loop, run by the calling thread inside Run().
   EventLoops& loops();
 
-  // Runs `start` on the loop and blocks until it calls its callback, or
-  // until `timeout` passes (kTimeout). Two names, because a callback taking
-  // a Status would also accept a Result.
-  Result<std::int64_t> RunForValue(
-      const std::function<void(CounterStore::ValueCallback)>& start,
-      std::chrono::milliseconds timeout);
-  Status RunForStatus(
-      const std::function<void(CounterStore::StatusCallback)>& start,
-      std::chrono::milliseconds timeout);
   // The form for any client (redis::Client's and sql::BlockingClient's
   // blocking calls use it): runs `start` on the loop and blocks until
   // `start`'s work calls `done` (once, on the loop: work done on another
@@ -41,7 +34,32 @@ class TaskLoop {
   Status RunUntilDone(const std::function<void(std::function<void()>)>& start,
                       std::chrono::milliseconds timeout);
 
+  // RunUntilDone for work that reports a value: runs `start` on the loop,
+  // handing it the callback to report a T with, and returns that T, or
+  // kTimeout when `timeout` passes first. T is Status or a Result<...>.
+  //
+  //   Result<std::int64_t> count = loop.RunFor<Result<std::int64_t>>(
+  //       [&](auto done) { counter.Get("hits", std::move(done)); }, timeout);
+  template <typename T>
+  T RunFor(const std::function<void(std::function<void(T)>)>& start,
+           std::chrono::milliseconds timeout) {
+    // Shared: a late answer, after the timeout, must still have a home.
+    auto answer = std::make_shared<std::optional<T>>();
+    const Status waited = RunUntilDone(
+        [&start, answer](std::function<void()> finish) {
+          start([answer, finish = std::move(finish)](T value) {
+            *answer = std::move(value);
+            finish();
+          });
+        },
+        timeout);
+    if (!waited.ok() || !answer->has_value()) return T(Timeout());
+    return std::move(**answer);
+  }
+
  private:
+  static Status Timeout();
+
   class Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -13,6 +13,7 @@
 
 namespace twelve::backing {
 namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -107,11 +108,13 @@ class PostgresSqlClient final : public sql::Client {
   PostgresSqlClient(const StoreUrl& url, const StoreOptions& options,
                     EventLoops& loops, const Logger& log)
       : url_(url), options_(options), loops_(loops), log_(log) {
+    loops.store_metrics().SetKind("postgres");
     PostgresConnection::Options connection;
     connection.connect_timeout = options.connect_timeout;
     connection.operation_timeout = options.operation_timeout;
     connection.min_backoff = options.min_backoff;
     connection.max_backoff = options.max_backoff;
+    connection.metrics = &loops.store_metrics();  // its reconnects
     for (std::size_t i = 0; i < loops.size(); ++i) {
       auto c = std::make_shared<PostgresConnection>(
           loops.context(i), url, connection, log, static_cast<int>(i));
@@ -206,10 +209,17 @@ class PostgresSqlClient final : public sql::Client {
     for (std::size_t i = 1; i < statements.size(); ++i) {
       query.then.push_back(ToQuery(std::move(statements[i])));
     }
+    // Each round trip is counted on its loop (store_operations, _errors,
+    // _round_trip_seconds).
     connections_[loop]->Submit(
         std::move(query),
-        [done = std::move(done)](Result<PostgresResult> answer) {
-          done(ToResultSets(std::move(answer)));
+        [metrics = &loops_.store_metrics(), loop, sent = Clock::now(),
+         done = std::move(done)](Result<PostgresResult> answer) {
+          Result<std::vector<sql::ResultSet>> sets =
+              ToResultSets(std::move(answer));
+          CountOperation(*metrics, static_cast<std::size_t>(loop), sent,
+                         sets.ok());
+          done(std::move(sets));
         });
   }
 

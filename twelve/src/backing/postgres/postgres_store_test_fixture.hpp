@@ -1,7 +1,9 @@
 #pragma once
 // PostgresStoreTest: the fixture of the PostgreSQL driver's tests against a
-// real server (postgres_counter_store_test.cpp: what the store does;
-// postgres_session_test.cpp: how it reaches the server, TLS and logins).
+// real server through sql::Client (postgres_session_test.cpp: how it
+// reaches the server, TLS and logins). Its calls are an upsert ...
+// RETURNING on a counters table, a statement that needs a session that
+// works; welcome's counter has tests of its own.
 
 #include <gtest/gtest.h>
 
@@ -11,15 +13,16 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "backing/postgres/postgres_counter_store.hpp"
 #include "process/event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/running_loops.hpp"
+#include "twelve/backing/sql.hpp"
 #include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
 
@@ -56,7 +59,11 @@ inline StoreOptions FastOptions() {
   return options;
 }
 
-// A PostgreSQL store on a real server, with the calls a test makes on it.
+inline constexpr const char* kUpsert =
+    "INSERT INTO counters (name, value) VALUES ($1, $2) ON CONFLICT (name) "
+    "DO UPDATE SET value = counters.value + excluded.value RETURNING value";
+
+// A PostgreSQL client on a real server, with the calls a test makes on it.
 // One server per suite: initdb costs about a second. It offers TLS, so
 // that every test without sslmode (prefer) runs over TLS; the tests that
 // say sslmode=disable run in plain text.
@@ -78,25 +85,27 @@ class PostgresStoreTest : public ::testing::Test {
   void TearDown() override {
     // The order the server follows: loops stop, then the store closes.
     if (threads_) threads_->Stop();
-    if (store_) store_->Close();
-    store_.reset();
+    if (client_) client_->Close();
+    client_.reset();
     threads_.reset();
   }
 
-  CounterStore& Open(const std::string& url,
-                     StoreOptions options = FastOptions(), int loops = 1) {
+  sql::Client& Open(const std::string& url,
+                    StoreOptions options = FastOptions(), int loops = 1) {
     threads_ = std::make_unique<RunningLoops>(loops);
     Result<StoreUrl> parsed = ParseStoreUrl(url);
     EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
-    store_ =
-        NewPostgresCounterStore(*parsed, options, threads_->loops(), logger_);
-    return *store_;
+    Result<std::unique_ptr<sql::Client>> client =
+        sql::Open(*parsed, options, threads_->loops(), logger_);
+    EXPECT_TRUE(client.ok()) << client.status().ToString();
+    client_ = std::move(*client);
+    return *client_;
   }
-  CounterStore& OpenReady(const std::string& url,
-                          StoreOptions options = FastOptions(), int loops = 1) {
-    CounterStore& store = Open(url, options, loops);
-    EXPECT_TRUE(WaitUntil([&] { return store.Ready(); }));
-    return store;
+  sql::Client& OpenReady(const std::string& url,
+                         StoreOptions options = FastOptions(), int loops = 1) {
+    sql::Client& client = Open(url, options, loops);
+    EXPECT_TRUE(WaitUntil([&] { return client.Ready(); }));
+    return client;
   }
 
   // Runs `start` on loop `loop` and waits for the value it reports.
@@ -112,32 +121,19 @@ class PostgresStoreTest : public ::testing::Test {
     }
     return future.get();
   }
+  // Adds `delta` to counter `key` with the upsert; the value after it.
   Result<std::int64_t> Add(const std::string& key, std::int64_t delta,
                            int loop = 0) {
-    CounterStore* store = store_.get();
-    return Await<Result<std::int64_t>>(
-        loop, [=](auto done) { store->Add(key, delta, std::move(done)); });
-  }
-  Result<std::int64_t> Get(const std::string& key) {
-    CounterStore* store = store_.get();
-    return Await<Result<std::int64_t>>(
-        0, [=](auto done) { store->Get(key, std::move(done)); });
-  }
-  Status Set(const std::string& key, std::int64_t value) {
-    CounterStore* store = store_.get();
-    return Await<Status>(
-        0, [=](auto done) { store->Set(key, value, std::move(done)); });
-  }
-  Status Migrate(const std::vector<Migration>& migrations, int loop = 0) {
-    CounterStore* store = store_.get();
-    return Await<Status>(
-        loop, [=](auto done) { store->Migrate(migrations, std::move(done)); });
-  }
-
-  Result<std::int64_t> SchemaVersion() {
-    CounterStore* store = store_.get();
-    return Await<Result<std::int64_t>>(
-        0, [=](auto done) { store->SchemaVersion(std::move(done)); });
+    sql::Client* client = client_.get();
+    Result<sql::ResultSet> rows =
+        Await<Result<sql::ResultSet>>(loop, [=](auto done) {
+          client->Query(kUpsert, {key, delta}, std::move(done));
+        });
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return Status::Internal("test: no row");
+    std::optional<std::int64_t> value = (*rows)[0].Int(0);
+    if (!value) return Status::Internal("test: not an integer");
+    return *value;
   }
 
   std::string Url(const std::string& database = kDatabase) const {
@@ -154,7 +150,7 @@ class PostgresStoreTest : public ::testing::Test {
   CapturingSink sink_;
   Logger logger_{sink_, LogLevel::kDebug, LogFormat::kJson};
   std::unique_ptr<RunningLoops> threads_;
-  std::unique_ptr<CounterStore> store_;
+  std::unique_ptr<sql::Client> client_;
 };
 
 }  // namespace twelve::backing::test

@@ -17,6 +17,7 @@ namespace {
 
 namespace asio = boost::asio;
 using backing::RedisConnection;
+using Clock = std::chrono::steady_clock;
 
 // A copy of hiredis' reply, which lives only during the connection's
 // callback. Arrays nest at most RedisReplyBounds::kMaxDepth deep.
@@ -54,6 +55,7 @@ class Client::Impl {
   Impl(const StoreUrl& url, const StoreOptions& options, EventLoops& loops,
        const Logger& log)
       : loops_(loops), options_(options) {
+    loops.store_metrics().SetKind("redis");
     for (std::size_t i = 0; i < loops.size(); ++i) {
       connections_.push_back(std::make_shared<RedisConnection>(
           loops.context(i),
@@ -71,19 +73,24 @@ class Client::Impl {
       done(std::move(refused));
       return;
     }
-    RedisConnection* connection = Local();
-    if (connection == nullptr) {
+    const int loop = loops_.CurrentIndex();
+    if (loop < 0) {
       CommandOnFirstLoop(args, std::move(done));
       return;
     }
-    connection->Send(args,
-                     [done = std::move(done)](Result<const redisReply*> reply) {
-                       if (!reply) {
-                         done(reply.status());
-                         return;
-                       }
-                       done(ToReply(**reply));
-                     });
+    // Each command's round trip is counted on its loop (store_operations,
+    // _errors, _round_trip_seconds): an error reply counts as an error.
+    connections_[static_cast<std::size_t>(loop)]->Send(
+        args, [metrics = &loops_.store_metrics(), loop, sent = Clock::now(),
+               done = std::move(done)](Result<const redisReply*> reply) {
+          const bool ok = reply.ok() && (*reply)->type != REDIS_REPLY_ERROR;
+          CountOperation(*metrics, static_cast<std::size_t>(loop), sent, ok);
+          if (!reply) {
+            done(reply.status());
+            return;
+          }
+          done(ToReply(**reply));
+        });
   }
 
   Result<Reply> CommandAndWait(TaskLoop& loop,
@@ -122,11 +129,6 @@ class Client::Impl {
   }
 
  private:
-  // The calling loop's connection, or null off the loops.
-  RedisConnection* Local() const {
-    return LocalConnection(loops_, connections_);
-  }
-
   // Off the loops a connection cannot be touched without a race: the call
   // is replayed on the first loop, with its own copy of the arguments.
   void CommandOnFirstLoop(std::span<const std::string_view> args,

@@ -46,7 +46,7 @@
 #include "backing/backoff.hpp"
 #include "backing/redis/redis_reply_bounds.hpp"
 #include "process/event_loops.hpp"
-#include "twelve/backing/counter_store.hpp"
+#include "twelve/backing/store_options.hpp"
 #include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
 #include "twelve/status.hpp"

@@ -1,8 +1,9 @@
-// The Redis driver against a scripted server that breaks the protocol, or
-// sends more than any reply may hold: each case gives its caller a clear
-// Status, logs one event per transition, never buffers what it refuses, and
-// (when the stream cannot be trusted any more) reconnects, after which a
-// well-behaved server gets counts again.
+// The Redis driver (redis::Client on RedisConnection) against a scripted server
+// that breaks the protocol, or sends more than any reply may hold: each case
+// gives its caller a clear Status, logs one event per transition, never buffers
+// what it refuses, and (when the stream cannot be trusted any more) reconnects,
+// after which a well-behaved server answers again. Each call is an INCRBY read
+// with Reply::ToInteger().
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,16 +11,17 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "backing/redis/redis_counter_store.hpp"
 #include "backing/redis/redis_reply_bounds.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/process_memory.hpp"
 #include "tests/support/running_loops.hpp"
 #include "tests/support/scripted_server.hpp"
+#include "twelve/backing/redis.hpp"
 
 namespace twelve::backing {
 namespace {
@@ -64,8 +66,8 @@ class RedisHostileServerTest : public ::testing::Test {
  protected:
   void TearDown() override {
     loops_.Stop();
-    if (store_) store_->Close();
-    store_.reset();
+    if (client_) client_->Close();
+    client_.reset();
   }
 
   static StoreOptions Options() {
@@ -86,15 +88,19 @@ class RedisHostileServerTest : public ::testing::Test {
     url.host = "127.0.0.1";
     url.port = server_->port();
     url.password = std::move(password);
-    store_ = NewRedisCounterStore(url, options, loops_.loops(), log_);
+    Result<redis::Client> client =
+        redis::Client::Open(url, options, loops_.loops(), log_);
+    ASSERT_TRUE(client.ok()) << client.status().ToString();
+    client_.emplace(std::move(*client));
   }
 
   Result<std::int64_t> Add(const std::string& key) {
     auto promise = std::make_shared<std::promise<Result<std::int64_t>>>();
     auto future = promise->get_future();
     loops_.Post(0, [this, key, promise] {
-      store_->Add(key, 1, [promise](Result<std::int64_t> result) {
-        promise->set_value(std::move(result));
+      client_->Command({"INCRBY", key, "1"}, [promise](
+                                                 Result<redis::Reply> reply) {
+        promise->set_value(reply.ok() ? reply->ToInteger() : reply.status());
       });
     });
     if (future.wait_for(kWait) != std::future_status::ready) {
@@ -113,7 +119,7 @@ class RedisHostileServerTest : public ::testing::Test {
     return true;
   }
   bool WaitReady() {
-    return WaitFor([this] { return store_->Ready(); });
+    return WaitFor([this] { return client_->Ready(); });
   }
   bool WaitLogged(const std::string& text) {
     return WaitFor([&] { return sink_.Count(text) > 0; });
@@ -155,7 +161,7 @@ class RedisHostileServerTest : public ::testing::Test {
   Logger log_{sink_, LogLevel::kDebug, LogFormat::kJson};
   RunningLoops loops_{1};
   std::unique_ptr<ScriptedServer> server_;
-  std::unique_ptr<CounterStore> store_;
+  std::optional<redis::Client> client_;
 };
 
 TEST_F(RedisHostileServerTest, HundredMegabyteBulkStringIsRefusedUnbuffered) {
@@ -206,8 +212,7 @@ TEST_F(RedisHostileServerTest, ArrayNestedAsDeepAsAllowedIsTheWrongType) {
       Repeated("*1\r\n", RedisReplyBounds::kMaxDepth) + ":1\r\n")});
   ASSERT_TRUE(WaitReady());
   ExpectFailure(Add("deep-enough"), StatusCode::kInternal,
-                "redis: INCRBY expects an integer reply, the server sent an "
-                "array");
+                "redis: expected an integer reply, the server sent an array");
   ExpectConnectionKept();
 }
 
@@ -215,8 +220,8 @@ TEST_F(RedisHostileServerTest, StringWhereAnIntegerIsExpectedIsInternal) {
   Open({AnsweringThenWellBehaved("$2\r\n42\r\n")});
   ASSERT_TRUE(WaitReady());
   ExpectFailure(Add("wrong-type"), StatusCode::kInternal,
-                "redis: INCRBY expects an integer reply, the server sent a "
-                "bulk string");
+                "redis: expected an integer reply, the server sent a bulk "
+                "string");
   ExpectConnectionKept();
 }
 

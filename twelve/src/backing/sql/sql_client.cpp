@@ -1,4 +1,3 @@
-#include <optional>
 #include <utility>
 
 #include "backing/postgres/postgres_sql_client.hpp"
@@ -44,54 +43,32 @@ BlockingClient::~BlockingClient() {
   if (client_) client_->Close();
 }
 
-namespace {
-
-// Runs `call` on the task's loop and waits for the value it reports. The
-// answer lives in shared state: it may come after the timeout.
-template <typename T>
-T Await(TaskLoop& loop, std::chrono::milliseconds timeout,
-        const std::function<void(std::function<void(T)>)>& call) {
-  auto answer = std::make_shared<std::optional<T>>();
-  Status waited = loop.RunUntilDone(
-      [&call, answer](std::function<void()> done) {
-        call([answer, done = std::move(done)](T value) {
-          *answer = std::move(value);
-          done();
-        });
-      },
-      timeout);
-  if (!waited.ok() || !answer->has_value()) {
-    return T(Status::Timeout("sql: no answer from the database in time"));
-  }
-  return std::move(**answer);
-}
-
-}  // namespace
-
 Result<ResultSet> BlockingClient::Query(std::string sql,
                                         std::vector<Param> params) {
-  return Await<Result<ResultSet>>(
-      *loop_, options_.connect_timeout + options_.operation_timeout,
+  return loop_->RunFor<Result<ResultSet>>(
       [&](Client::RowsCallback done) {
         client_->Query(std::move(sql), std::move(params), std::move(done));
-      });
+      },
+      options_.connect_timeout + options_.operation_timeout);
 }
 
 Result<std::vector<ResultSet>> BlockingClient::Transaction(
     std::vector<Statement> statements) {
-  return Await<Result<std::vector<ResultSet>>>(
-      *loop_, options_.connect_timeout + options_.operation_timeout,
+  return loop_->RunFor<Result<std::vector<ResultSet>>>(
       [&](Client::TransactionCallback done) {
         client_->Transaction(std::move(statements), std::move(done));
-      });
+      },
+      options_.connect_timeout + options_.operation_timeout);
 }
 
 Status BlockingClient::Migrate(std::vector<Migration> migrations) {
   const auto timeout = (options_.connect_timeout + options_.operation_timeout) *
                        static_cast<long>(migrations.size() + 1);
-  return Await<Status>(*loop_, timeout, [&](Client::StatusCallback done) {
-    client_->Migrate(std::move(migrations), std::move(done));
-  });
+  return loop_->RunFor<Status>(
+      [&](Client::StatusCallback done) {
+        client_->Migrate(std::move(migrations), std::move(done));
+      },
+      timeout);
 }
 
 }  // namespace twelve::sql

@@ -3,10 +3,10 @@
 // migration not yet recorded in schema_migrations runs in its own transaction
 // together with its row there. BEGIN IMMEDIATE takes the write lock first, so
 // a migrate running at the same time in another process waits for it, then
-// finds the version recorded and skips it. Private to the SQLite driver;
+// finds the version recorded and skips it. Private to the SQLite client;
 // header-only because it is small and has one user.
 //
-// Thread safety: none; used on the store's own thread.
+// Thread safety: none; used on the client's own thread.
 
 #include <sqlite3.h>
 
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "backing/sqlite/sqlite_connection.hpp"
-#include "twelve/backing/counter_store.hpp"
+#include "twelve/backing/migration.hpp"
 #include "twelve/log/logger.hpp"
 #include "twelve/status.hpp"
 

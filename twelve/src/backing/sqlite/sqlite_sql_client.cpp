@@ -46,8 +46,14 @@ struct Job {
   Clock::time_point deadline;
   Status status;  // the outcome
   std::vector<sql::ResultSet> results;
+  // Counts the round trip on its loop (not a migrate's), when set.
+  StoreMetrics* metrics = nullptr;
+  Clock::time_point sent;
 
   void Finish() {
+    if (metrics != nullptr && !migrate) {
+      CountOperation(*metrics, loop, sent, status.ok());
+    }
     if (migrate) {
       migrated(status);
     } else if (status.ok()) {
@@ -77,6 +83,7 @@ class SqliteSqlClient final : public sql::Client {
         loops_(loops),
         log_(log),
         backoff_(options.min_backoff, options.max_backoff) {
+    loops.store_metrics().SetKind("sqlite");
     thread_ = std::thread([this] { Run(); });
   }
   ~SqliteSqlClient() override { Close(); }
@@ -169,7 +176,9 @@ void SqliteSqlClient::Enqueue(Job job) {
     }
   }
   job.loop = static_cast<std::size_t>(loop);
-  job.deadline = Clock::now() + options_.operation_timeout;
+  job.metrics = &loops_.store_metrics();
+  job.sent = Clock::now();
+  job.deadline = job.sent + options_.operation_timeout;
   bool was_empty = false;
   std::optional<Job> refused;
   {
@@ -258,6 +267,10 @@ void SqliteSqlClient::Open() {
   }
   log_.Info("store connected",
             {{"store", "sqlite"}, {"url", url_}, {"back", lost_}});
+  // On the client's own thread: its slot of the store metrics.
+  if (lost_) {
+    loops_.store_metrics().Reconnect(loops_.store_metrics().own_thread_slot());
+  }
   lost_ = false;
   ready_.store(true);  // after the event: whoever sees ready finds it logged
 }

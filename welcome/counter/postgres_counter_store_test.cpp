@@ -1,5 +1,3 @@
-#include "backing/postgres/postgres_counter_store.hpp"
-
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -23,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "backing/postgres/postgres_store_test_fixture.hpp"
+#include "counter/counter_store.hpp"
 #include "process/event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/free_port.hpp"
@@ -32,8 +30,23 @@
 #include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
 
-namespace twelve::backing {
+namespace welcome {
 namespace {
+
+using twelve::EventLoops;
+using twelve::LogFormat;
+using twelve::Logger;
+using twelve::LogLevel;
+using twelve::Migration;
+using twelve::ParseStoreUrl;
+using twelve::Result;
+using twelve::Status;
+using twelve::StatusCode;
+using twelve::StoreOptions;
+using twelve::StoreUrl;
+namespace test_support = twelve::test_support;
+using welcome::CounterStore;
+using welcome::OpenCounterStore;
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -62,12 +75,139 @@ class SilentListener {
   std::uint16_t port_ = 0;
 };
 
-using test::FastOptions;
-using test::kCreateCounters;
-using test::kDatabase;
-using test::kNoAnswer;
-using test::WaitUntil;
-class PostgresCounterStoreTest : public test::PostgresStoreTest {};
+using twelve::test_support::CapturingSink;
+using twelve::test_support::RunningLoops;
+
+inline constexpr const char* kDatabase = "twelve_test";
+inline constexpr const char* kCreateCounters =
+    "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)";
+// Long enough for any answer on a loaded machine; only a hang reaches it.
+inline constexpr auto kNoAnswer = 30s;
+
+inline bool WaitUntil(const std::function<bool()>& condition,
+                      std::chrono::milliseconds limit = 20s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+inline StoreOptions FastOptions() {
+  StoreOptions options;
+  options.connect_timeout = 2s;
+  options.operation_timeout = 5s;
+  options.min_backoff = 20ms;
+  options.max_backoff = 200ms;
+  return options;
+}
+
+// The counter on PostgreSQL, on a real server (tests/support), with the
+// calls a test makes on it.
+// One server per suite: initdb costs about a second. It offers TLS, so
+// that every test without sslmode (prefer) runs over TLS; the tests that
+// say sslmode=disable run in plain text.
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    suite_server = new PostgresServer({.tls = true});
+    ASSERT_TRUE(suite_server->ok()) << suite_server->error();
+    ASSERT_TRUE(suite_server->Start());
+    ASSERT_TRUE(suite_server->CreateDatabase(kDatabase));
+    ASSERT_EQ(suite_server->Exec(kDatabase, kCreateCounters), "");
+  }
+  static void TearDownTestSuite() {
+    delete suite_server;
+    suite_server = nullptr;
+  }
+
+  void SetUp() override { ASSERT_TRUE(server_ != nullptr && server_->ok()); }
+  void TearDown() override {
+    // The order the server follows: loops stop, then the store closes.
+    if (threads_) threads_->Stop();
+    if (store_) store_->Close();
+    store_.reset();
+    threads_.reset();
+  }
+
+  CounterStore& Open(const std::string& url,
+                     StoreOptions options = FastOptions(), int loops = 1) {
+    threads_ = std::make_unique<RunningLoops>(loops);
+    Result<StoreUrl> parsed = ParseStoreUrl(url);
+    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+    Result<std::unique_ptr<CounterStore>> opened =
+        OpenCounterStore(*parsed, options, threads_->loops(), logger_);
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(*opened);
+    return *store_;
+  }
+  CounterStore& OpenReady(const std::string& url,
+                          StoreOptions options = FastOptions(), int loops = 1) {
+    CounterStore& store = Open(url, options, loops);
+    EXPECT_TRUE(WaitUntil([&] { return store.Ready(); }));
+    return store;
+  }
+
+  // Runs `start` on loop `loop` and waits for the value it reports.
+  template <typename T>
+  T Await(int loop, std::function<void(std::function<void(T)>)> start) {
+    auto promise = std::make_shared<std::promise<T>>();
+    std::future<T> future = promise->get_future();
+    asio::post(threads_->context(loop), [start, promise] {
+      start([promise](T value) { promise->set_value(std::move(value)); });
+    });
+    if (future.wait_for(kNoAnswer) != std::future_status::ready) {
+      return Status::Internal("test: no answer");
+    }
+    return future.get();
+  }
+  Result<std::int64_t> Add(const std::string& key, std::int64_t delta,
+                           int loop = 0) {
+    CounterStore* store = store_.get();
+    return Await<Result<std::int64_t>>(
+        loop, [=](auto done) { store->Add(key, delta, std::move(done)); });
+  }
+  Result<std::int64_t> Get(const std::string& key) {
+    CounterStore* store = store_.get();
+    return Await<Result<std::int64_t>>(
+        0, [=](auto done) { store->Get(key, std::move(done)); });
+  }
+  Status Set(const std::string& key, std::int64_t value) {
+    CounterStore* store = store_.get();
+    return Await<Status>(
+        0, [=](auto done) { store->Set(key, value, std::move(done)); });
+  }
+  Status Migrate(const std::vector<Migration>& migrations, int loop = 0) {
+    CounterStore* store = store_.get();
+    return Await<Status>(
+        loop, [=](auto done) { store->Migrate(migrations, std::move(done)); });
+  }
+
+  Result<std::int64_t> SchemaVersion() {
+    CounterStore* store = store_.get();
+    return Await<Result<std::int64_t>>(
+        0, [=](auto done) { store->SchemaVersion(std::move(done)); });
+  }
+
+  std::string Url(const std::string& database = kDatabase) const {
+    return server_->Url(database);
+  }
+  std::string UrlAt(std::uint16_t port) const {
+    return "postgres://postgres:" + server_->password() +
+           "@127.0.0.1:" + std::to_string(port) + "/" + kDatabase;
+  }
+
+  // The suite's server; suites run one after the other.
+  static inline PostgresServer* suite_server = nullptr;
+  PostgresServer* server_ = suite_server;
+  CapturingSink sink_;
+  Logger logger_{sink_, LogLevel::kDebug, LogFormat::kJson};
+  std::unique_ptr<RunningLoops> threads_;
+  std::unique_ptr<CounterStore> store_;
+};
+
+class PostgresCounterStoreTest : public PostgresStoreTest {};
 
 // Restarts or thaws the shared server even when a test fails half-way.
 class ServerRestorer {
@@ -422,4 +562,4 @@ TEST_F(PostgresCounterStoreTest, MigrateWhileServerDownIsUnavailable) {
 }
 
 }  // namespace
-}  // namespace twelve::backing
+}  // namespace welcome

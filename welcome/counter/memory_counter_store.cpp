@@ -13,10 +13,14 @@
 #include <string_view>
 #include <vector>
 
-#include "twelve/backing/counter_store.hpp"
+#include "counter/counter_store.hpp"
 
-namespace twelve {
+namespace welcome {
 namespace {
+
+using twelve::Migration;
+using twelve::Result;
+using twelve::Status;
 
 class MemoryCounterStore final : public CounterStore {
  public:
@@ -92,4 +96,4 @@ std::unique_ptr<CounterStore> NewMemoryCounterStore() {
   return std::make_unique<MemoryCounterStore>();
 }
 
-}  // namespace twelve
+}  // namespace welcome

@@ -4,10 +4,15 @@
 #include <limits>
 #include <optional>
 
-#include "twelve/backing/counter_store.hpp"
+#include "counter/counter_store.hpp"
 
-namespace twelve {
+namespace welcome {
 namespace {
+
+using twelve::Migration;
+using twelve::Result;
+using twelve::Status;
+using twelve::StatusCode;
 
 // Callbacks run inside the call, so each helper returns what it reported.
 std::optional<Result<std::int64_t>> AddNow(CounterStore& store,
@@ -105,4 +110,4 @@ TEST(MemoryCounterStore, IsAlwaysReadyAndNamedMemory) {
 }
 
 }  // namespace
-}  // namespace twelve
+}  // namespace welcome

@@ -1,5 +1,3 @@
-#include "backing/sqlite/sqlite_counter_store.hpp"
-
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -21,15 +19,41 @@
 #include <thread>
 #include <vector>
 
+#include "counter/counter_store.hpp"
 #include "process/event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/running_loops.hpp"
-#include "twelve/backing/counter_store.hpp"
 #include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
 
-namespace twelve::backing {
+namespace welcome {
 namespace {
+
+using twelve::EventLoops;
+using twelve::LogFormat;
+using twelve::Logger;
+using twelve::LogLevel;
+using twelve::Migration;
+using twelve::ParseStoreUrl;
+using twelve::Result;
+using twelve::Status;
+using twelve::StatusCode;
+using twelve::StoreOptions;
+using twelve::StoreUrl;
+namespace test_support = twelve::test_support;
+using welcome::CounterStore;
+using welcome::OpenCounterStore;
+
+// The store as welcome opens it, from the URL.
+std::unique_ptr<CounterStore> NewSqliteCounterStore(const StoreUrl& url,
+                                                    const StoreOptions& options,
+                                                    EventLoops& loops,
+                                                    const Logger& log) {
+  Result<std::unique_ptr<CounterStore>> store =
+      OpenCounterStore(url, options, loops, log);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(*store) : nullptr;
+}
 
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
@@ -428,4 +452,4 @@ TEST_F(SqliteCounterStoreTest, CallsAfterCloseFailAtOnce) {
 }
 
 }  // namespace
-}  // namespace twelve::backing
+}  // namespace welcome

@@ -8,61 +8,60 @@
 // group commit: what arrives during a round trip waits and goes out as the
 // next batch, so batches grow with the load instead of the store's queue.
 //
-// What the store does is counted for /metrics (StoreMetrics, per loop):
-// every operation made on a loop with its round-trip time and outcome, and
-// each batch with the visits it carries; the visits and batches are also
-// logged once when the store closes, as "counter store totals" (what the
-// bench reads for the app's visits per round trip).
+// Each batch is counted on the app's metrics (per loop, lock-free): the
+// visits it carries, one batch, its size; the store's round trips are the
+// clients' (store_operations_total). The visits and batches are also logged
+// once when the store closes, as "counter store totals" (what the bench
+// reads for the app's visits per round trip).
 
-#include <boost/asio/post.hpp>
-#include <chrono>
+#include <array>
 #include <string>
+#include <twelve/process/loop_access.hpp>
 #include <vector>
 
-#include "process/event_loops.hpp"
-#include "twelve/backing/counter_store.hpp"
+#include "counter/counter_store.hpp"
 
-namespace twelve {
+namespace welcome {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using twelve::Migration;
+using twelve::Result;
 
 class CoalescingCounterStore final : public CounterStore {
  public:
-  CoalescingCounterStore(std::unique_ptr<CounterStore> store, EventLoops& loops,
-                         const Logger& log)
+  CoalescingCounterStore(std::unique_ptr<CounterStore> store,
+                         twelve::EventLoops& loops, const twelve::Logger& log,
+                         const CounterMetrics& metrics)
       : store_(std::move(store)),
         loops_(loops),
         log_(log),
-        metrics_(loops.store_metrics()),
-        batches_(loops.size()) {
-    metrics_.SetKind(store_->kind());
-  }
+        metrics_(metrics),
+        batches_(twelve::LoopCount(loops)) {}
 
   void Add(std::string_view key, std::int64_t delta,
            ValueCallback done) override {
-    int loop = loops_.CurrentIndex();
+    const int loop = twelve::CurrentLoop(loops_);
     if (delta != 1 || loop < 0) {
-      store_->Add(key, delta, Timed(std::move(done)));
+      store_->Add(key, delta, std::move(done));
       return;
     }
     Batch& batch = BatchFor(static_cast<std::size_t>(loop), key);
     batch.waiters.push_back(std::move(done));
     if (batch.waiters.size() == 1 && !batch.in_flight) {
       // After the handlers of this turn of the loop, which may add more.
-      boost::asio::post(loops_.context(static_cast<std::size_t>(loop)),
-                        [this, loop, name = batch.key] {
-                          Flush(static_cast<std::size_t>(loop), name);
-                        });
+      twelve::PostToLoop(loops_, static_cast<std::size_t>(loop),
+                         [this, loop, name = batch.key] {
+                           Flush(static_cast<std::size_t>(loop), name);
+                         });
     }
   }
 
   void Get(std::string_view key, ValueCallback done) override {
-    store_->Get(key, Timed(std::move(done)));
+    store_->Get(key, std::move(done));
   }
   void Set(std::string_view key, std::int64_t value,
            StatusCallback done) override {
-    store_->Set(key, value, Timed(std::move(done)));
+    store_->Set(key, value, std::move(done));
   }
   void Migrate(const std::vector<Migration>& migrations,
                StatusCallback done) override {
@@ -99,25 +98,6 @@ class CoalescingCounterStore final : public CounterStore {
     bool in_flight = false;
   };
 
-  // Wraps `done` to count the operation on the calling loop; off a loop
-  // (a task's thread) nothing is counted.
-  template <typename Callback>
-  Callback Timed(Callback done) {
-    const int loop = loops_.CurrentIndex();
-    if (loop < 0) return done;
-    return
-        [this, loop, sent = Clock::now(), done = std::move(done)](auto result) {
-          Count(static_cast<std::size_t>(loop), sent, result.ok());
-          done(std::move(result));
-        };
-  }
-
-  void Count(std::size_t loop, Clock::time_point sent, bool ok) {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        Clock::now() - sent);
-    metrics_.Operation(loop, ok, static_cast<std::uint64_t>(ns.count()));
-  }
-
   // A service has a key or two: a short vector beats a map.
   Batch& BatchFor(std::size_t loop, std::string_view key) {
     for (Batch& batch : batches_[loop]) {
@@ -134,13 +114,10 @@ class CoalescingCounterStore final : public CounterStore {
     batch.sent.swap(batch.waiters);
     batch.in_flight = true;
     auto k = static_cast<std::int64_t>(batch.sent.size());
-    metrics_.Batch(loop, batch.sent.size());
-    store_->Add(
-        key, k,
-        [this, loop, key, k, sent = Clock::now()](Result<std::int64_t> sum) {
-          Count(loop, sent, sum.ok());
-          OnReply(loop, key, k, sum);
-        });
+    CountBatch(loop, batch.sent.size());
+    store_->Add(key, k, [this, loop, key, k](Result<std::int64_t> sum) {
+      OnReply(loop, key, k, sum);
+    });
   }
 
   // Stores answer on the loop that asked (SQLite posts its answers back).
@@ -165,27 +142,59 @@ class CoalescingCounterStore final : public CounterStore {
     if (!batch.waiters.empty()) Flush(loop, key);
   }
 
+  void CountBatch(std::size_t loop, std::size_t visits) {
+    if (metrics_.visits != nullptr) metrics_.visits->Add(loop, visits);
+    if (metrics_.batches != nullptr) metrics_.batches->Add(loop, 1);
+    if (metrics_.batch_sizes != nullptr) {
+      metrics_.batch_sizes->Observe(loop, visits);
+    }
+  }
+
   // Called once, after the loops stopped: the totals are final.
   void LogTotals() const {
-    StoreMetrics::Totals totals = metrics_.Read();
+    const auto total = [](const twelve::metrics::AppCounter* counter) {
+      return counter != nullptr ? counter->Total() : std::uint64_t{0};
+    };
     log_.Info("counter store totals", {{"store", store_->kind()},
-                                       {"visits", totals.visits},
-                                       {"batches", totals.batches}});
+                                       {"visits", total(metrics_.visits)},
+                                       {"batches", total(metrics_.batches)}});
   }
 
   std::unique_ptr<CounterStore> store_;
-  EventLoops& loops_;
-  const Logger& log_;
-  StoreMetrics& metrics_;
+  twelve::EventLoops& loops_;
+  const twelve::Logger& log_;
+  const CounterMetrics metrics_;
   std::vector<std::vector<Batch>> batches_;  // per loop; touched only by it
   bool closed_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<CounterStore> NewCoalescingCounterStore(
-    std::unique_ptr<CounterStore> store, EventLoops& loops, const Logger& log) {
-  return std::make_unique<CoalescingCounterStore>(std::move(store), loops, log);
+twelve::Result<CounterMetrics> RegisterCounterMetrics(
+    twelve::metrics::AppMetrics& metrics) {
+  // Powers of two to 4096: batches grow with the load.
+  constexpr std::array<std::uint64_t, 13> kBatchSizeBounds = {
+      1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
+  auto visits =
+      metrics.AddCounter("visits_total",
+                         "Visits counted (increments by one, coalesced into "
+                         "batches).");
+  if (!visits.ok()) return visits.status();
+  auto batches =
+      metrics.AddCounter("batches_total", "Batches sent: one round trip each.");
+  if (!batches.ok()) return batches.status();
+  auto sizes =
+      metrics.AddHistogram("batch_size", "Visits per batch.",
+                           {kBatchSizeBounds.begin(), kBatchSizeBounds.end()});
+  if (!sizes.ok()) return sizes.status();
+  return CounterMetrics{*visits, *batches, *sizes};
 }
 
-}  // namespace twelve
+std::unique_ptr<CounterStore> NewCoalescingCounterStore(
+    std::unique_ptr<CounterStore> store, twelve::EventLoops& loops,
+    const twelve::Logger& log, const CounterMetrics& metrics) {
+  return std::make_unique<CoalescingCounterStore>(std::move(store), loops, log,
+                                                  metrics);
+}
+
+}  // namespace welcome

@@ -8,12 +8,29 @@
 #include <string>
 #include <vector>
 
+#include "counter/counter_store.hpp"
 #include "process/event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
-#include "twelve/backing/counter_store.hpp"
 
-namespace twelve {
+namespace welcome {
 namespace {
+
+using twelve::EventLoops;
+using twelve::LogFormat;
+using twelve::Logger;
+using twelve::LogLevel;
+using twelve::Migration;
+using twelve::Result;
+using twelve::Status;
+using twelve::StatusCode;
+namespace test_support = twelve::test_support;
+
+// The counter's metrics, registered on the loops' app metrics.
+CounterMetrics Metrics(EventLoops& loops) {
+  Result<CounterMetrics> metrics = RegisterCounterMetrics(loops.app_metrics());
+  EXPECT_TRUE(metrics.ok()) << metrics.status().ToString();
+  return metrics.ok() ? *metrics : CounterMetrics{};
+}
 
 // Counts the Add calls that reach the real store.
 class CountingStore final : public CounterStore {
@@ -128,7 +145,7 @@ TEST(CoalescingCounterStore, OneTurnBecomesOneStoreCall) {
   const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
   int adds = 0;
   auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
-                                         loops, log);
+                                         loops, log, Metrics(loops));
   Outcome outcome = VisitInOneTurn(*store, io, 100);
   EXPECT_EQ(adds, 1);
   ASSERT_EQ(outcome.values.size(), 100u);
@@ -141,7 +158,7 @@ TEST(CoalescingCounterStore, EveryCallerGetsADistinctNumberAndTotalIsExact) {
   const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
   int adds = 0;
   auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
-                                         loops, log);
+                                         loops, log, Metrics(loops));
   std::set<std::int64_t> seen;
   for (int turn = 0; turn < 5; ++turn) {
     for (std::int64_t value : VisitInOneTurn(*store, io, 7).values) {
@@ -161,7 +178,8 @@ TEST(CoalescingCounterStore, FailureFailsEveryCallerOfTheBatch) {
   const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
   int adds = 0;
   auto store = NewCoalescingCounterStore(
-      std::make_unique<CountingStore>(&adds, /*fail=*/true), loops, log);
+      std::make_unique<CountingStore>(&adds, /*fail=*/true), loops, log,
+      Metrics(loops));
   Outcome outcome = VisitInOneTurn(*store, io, 3);
   EXPECT_TRUE(outcome.values.empty());
   ASSERT_EQ(outcome.failures.size(), 3u);
@@ -177,7 +195,8 @@ TEST(CoalescingCounterStore, VisitsDuringARoundTripGoInTheNextBatch) {
   const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
   auto held = std::make_unique<HeldStore>();
   HeldStore& store_double = *held;
-  auto store = NewCoalescingCounterStore(std::move(held), loops, log);
+  auto store =
+      NewCoalescingCounterStore(std::move(held), loops, log, Metrics(loops));
   std::vector<std::int64_t> values;
   auto visit = [&](int times) {
     boost::asio::post(io, [&, times] {
@@ -215,7 +234,8 @@ TEST(CoalescingCounterStore, AWaiterMayVisitOtherKeysDuringTheReply) {
   HeldStore& store_double = *held;
   test_support::CapturingSink sink;
   const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
-  auto store = NewCoalescingCounterStore(std::move(held), loops, log);
+  auto store =
+      NewCoalescingCounterStore(std::move(held), loops, log, Metrics(loops));
   std::vector<std::int64_t> firsts;
   int others = 0;
   boost::asio::post(io, [&] {
@@ -248,8 +268,8 @@ TEST(CoalescingCounterStore, CloseDropsTheWaitersOfTheBatchInFlight) {
   EventLoops loops({&io});
   test_support::CapturingSink sink;
   const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
-  auto store =
-      NewCoalescingCounterStore(std::make_unique<HeldStore>(), loops, log);
+  auto store = NewCoalescingCounterStore(std::make_unique<HeldStore>(), loops,
+                                         log, Metrics(loops));
   auto token = std::make_shared<int>(0);
   std::weak_ptr<int> watch = token;
   boost::asio::post(io, [&, token] {
@@ -269,7 +289,8 @@ TEST(CoalescingCounterStore, AFailedBatchStillSendsTheNextOne) {
   const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
   int adds = 0;
   auto store = NewCoalescingCounterStore(
-      std::make_unique<CountingStore>(&adds, /*fail=*/true), loops, log);
+      std::make_unique<CountingStore>(&adds, /*fail=*/true), loops, log,
+      Metrics(loops));
   EXPECT_EQ(VisitInOneTurn(*store, io, 2).failures.size(), 2u);
   EXPECT_EQ(VisitInOneTurn(*store, io, 4).failures.size(), 4u);
   EXPECT_EQ(adds, 2);
@@ -282,7 +303,7 @@ TEST(CoalescingCounterStore, OtherDeltasPassThrough) {
   const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
   int adds = 0;
   auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
-                                         loops, log);
+                                         loops, log, Metrics(loops));
   std::int64_t answer = 0;
   store->Add("k", 5, [&](Result<std::int64_t> value) { answer = *value; });
   EXPECT_EQ(answer, 5);
@@ -298,7 +319,7 @@ TEST(CoalescingCounterStore, LogsVisitsAndBatchesOnceWhenClosed) {
   const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
   int adds = 0;
   auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
-                                         loops, log);
+                                         loops, log, Metrics(loops));
   VisitInOneTurn(*store, io, 7);
   VisitInOneTurn(*store, io, 1);
   VisitInOneTurn(*store, io, 4);
@@ -322,7 +343,7 @@ TEST(CoalescingCounterStore, CountsTheBatchesOfEveryLoop) {
   const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
   int adds = 0;
   auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
-                                         loops, log);
+                                         loops, log, Metrics(loops));
   VisitInOneTurn(*store, first, 3);
   VisitInOneTurn(*store, second, 5);
   VisitInOneTurn(*store, second, 2);
@@ -331,5 +352,43 @@ TEST(CoalescingCounterStore, CountsTheBatchesOfEveryLoop) {
   EXPECT_EQ(sink.Count(R"("visits":10,"batches":3)"), 1) << sink.All();
 }
 
+// /metrics shows them as welcome_visits_total, welcome_batches_total and
+// welcome_batch_size; a call that is not a visit counts in none of them.
+TEST(CoalescingCounterStore, CountsVisitsBatchesAndSizesOnTheAppMetrics) {
+  boost::asio::io_context first;
+  boost::asio::io_context second;
+  EventLoops loops({&first, &second});
+  test_support::CapturingSink sink;
+  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
+  int adds = 0;
+  const CounterMetrics metrics = Metrics(loops);
+  auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
+                                         loops, log, metrics);
+  VisitInOneTurn(*store, first, 3);
+  VisitInOneTurn(*store, second, 5);
+  store->Add("k", 5, [](Result<std::int64_t>) {});
+  EXPECT_EQ(metrics.visits->Total(), 8u);
+  EXPECT_EQ(metrics.batches->Total(), 2u);
+  twelve::metrics::AppHistogramTotals sizes = metrics.batch_sizes->Read();
+  EXPECT_EQ(sizes.count, 2u);
+  EXPECT_EQ(sizes.sum, 8u);
+  EXPECT_EQ(sizes.buckets[2], 1u);  // 3: (2, 4]
+  EXPECT_EQ(sizes.buckets[3], 1u);  // 5: (4, 8]
+  const auto& app = loops.app_metrics();
+  ASSERT_EQ(app.counters().size(), 2u);
+  EXPECT_EQ(app.counters()[0]->name(), "visits_total");
+  EXPECT_EQ(app.counters()[1]->name(), "batches_total");
+  ASSERT_EQ(app.histograms().size(), 1u);
+  EXPECT_EQ(app.histograms()[0]->name(), "batch_size");
+}
+
+TEST(CoalescingCounterStore, RegisteringTheMetricsTwiceIsRefused) {
+  boost::asio::io_context io;
+  EventLoops loops({&io});
+  ASSERT_TRUE(RegisterCounterMetrics(loops.app_metrics()).ok());
+  EXPECT_EQ(RegisterCounterMetrics(loops.app_metrics()).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 }  // namespace
-}  // namespace twelve
+}  // namespace welcome
