@@ -235,12 +235,12 @@ class Session {
       }
       case 'Z': {
         if (!login_.done()) return Over("started without authenticating");
-        std::string refused = backing::TargetSessionRefusal(
+        Status target = backing::CheckTargetSession(
             flags_ & kFlagReadWrite
                 ? PostgresSettings::TargetSession::kReadWrite
                 : PostgresSettings::TargetSession::kAny,
             parameters_);
-        if (!refused.empty()) return Over(refused);
+        if (!target.ok()) return Over(target.message());
         ready_ = true;
         std::string out;
         pipeline_.SendHeld(out);

@@ -48,11 +48,14 @@ PostgresConnection::PostgresConnection(asio::io_context& io,
       loop_(loop),
       backoff_(options.min_backoff, options.max_backoff),
       pipeline_(options.statements, options.operation_timeout) {
-  Result<PostgresSettings> settings = ParsePostgresSettings(url_);
+  // Read once, by ParseStoreUrl: the connection only looks them up.
+  Result<std::shared_ptr<const PostgresSettings>> settings =
+      PostgresSettingsOf(url_);
   if (settings.ok()) {
     settings_ = std::move(*settings);
   } else {
-    settings_error_ = settings.status().message();
+    settings_ = std::make_shared<const PostgresSettings>();
+    settings_error_ = "expected " + settings.status().message();
   }
   resolver_.emplace(io_);
   timer_.emplace(io_);
@@ -192,7 +195,7 @@ void PostgresConnection::OnTcpConnected(const error_code& ec) {
     return;
   }
   transport_.emplace(socket_->native_handle());
-  if (settings_.tls == PostgresSettings::Tls::kDisable) {
+  if (settings_->tls == PostgresSettings::Tls::kDisable) {
     SendStartup();
     return;
   }
@@ -227,7 +230,7 @@ void PostgresConnection::OnTlsAnswer() {
     return;
   }
   if (answer == 'N') {
-    if (settings_.tls == PostgresSettings::Tls::kRequire) {
+    if (settings_->tls == PostgresSettings::Tls::kRequire) {
       FailAttempt("the server does not accept TLS, and sslmode asks for it",
                   false);
       return;
@@ -236,7 +239,7 @@ void PostgresConnection::OnTlsAnswer() {
     return;
   }
   Result<std::unique_ptr<pg::TlsSession>> session =
-      pg::TlsSession::Start(socket_->native_handle(), settings_.tls_settings);
+      pg::TlsSession::Start(socket_->native_handle(), settings_->tls_settings);
   if (!session.ok()) {
     FailAttempt(session.status().message(), false);
     return;
@@ -267,9 +270,9 @@ void PostgresConnection::SendStartup() {
   if (pg::TlsSession* tls = transport_->tls()) {
     end_point_hash = [tls] { return tls->ServerEndPointHash(); };
   }
-  login_.emplace(url_.user, url_.password, settings_.channel_binding,
+  login_.emplace(url_.user, url_.password, settings_->channel_binding,
                  std::move(end_point_hash));
-  pg::AppendStartup(output_, settings_.startup);
+  pg::AppendStartup(output_, settings_->startup);
   std::uint64_t generation = generation_;
   Flush();
   if (generation == generation_) WaitRead();
@@ -311,10 +314,10 @@ void PostgresConnection::OnStartupDone() {
                 false);
     return;
   }
-  std::string refused =
-      TargetSessionRefusal(settings_.target_session, server_parameters_);
-  if (!refused.empty()) {
-    FailAttempt(refused, false);
+  Status target =
+      CheckTargetSession(settings_->target_session, server_parameters_);
+  if (!target.ok()) {
+    FailAttempt(target.message(), false);
     return;
   }
   OnConnected();

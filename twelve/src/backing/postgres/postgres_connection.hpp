@@ -147,9 +147,8 @@ class PostgresConnection
 
   boost::asio::io_context& io_;
   StoreUrl url_;
-  PostgresSettings settings_;
-  std::string
-      settings_error_;  // the URL could not be read (never, once parsed)
+  std::shared_ptr<const PostgresSettings> settings_;  // the URL's, shared
+  std::string settings_error_;  // not a URL ParseStoreUrl accepted
   Options options_;
   const Logger& log_;
   int loop_;
