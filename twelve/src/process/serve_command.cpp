@@ -150,8 +150,7 @@ int RunServe(const ServeOptions& options) {
     log.Error(what, {{"error", status.message()}});
     context.RunShutdownHooks();
     sink.Flush();
-    return status.code() == StatusCode::kInvalidArgument ? kExitConfig
-                                                         : kExitFailure;
+    return ExitCodeFor(status);
   };
   if (*options.setup) {
     Status status = (*options.setup)(context);
