@@ -126,9 +126,8 @@ int RunServe(const ServeOptions& options) {
   // handled where they happen.
   std::signal(SIGPIPE, SIG_IGN);
   StdoutSink sink;
-  const std::optional<LoadedConfig> loaded =
-      LoadConfigOrReport(*options.table, sink);
-  if (!loaded) return kExitConfig;
+  const Result<LoadedConfig> loaded = LoadConfigOrReport(*options.table, sink);
+  if (!loaded.ok()) return ExitCodeFor(loaded.status());
   const Settings& settings = loaded->settings;
   const KitConfig& config = loaded->kit;
   Logger log(sink, config.log.level, config.log.format);
