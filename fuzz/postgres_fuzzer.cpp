@@ -254,7 +254,7 @@ class Session {
 
   bool TakeReady(const backing::pg::Message& message) {
     PostgresPipeline::Step step = pipeline_.Take(message);
-    if (!step.broken.empty()) return Over(step.broken);
+    if (!step.broken.ok()) return Over(step.broken.message());
     if (step.answered) {
       ++answered_;
       Require(answered_ <= sent_, "only calls sent are answered");

@@ -543,8 +543,8 @@ void PostgresConnection::SendHeld() {
 
 void PostgresConnection::OnReadyMessage(const pg::Message& message) {
   PostgresPipeline::Step step = pipeline_.Take(message);
-  if (!step.broken.empty()) {
-    Lost(step.broken, false);
+  if (!step.broken.ok()) {
+    Lost(step.broken.message(), false);
     return;
   }
   if (!step.answered) return;

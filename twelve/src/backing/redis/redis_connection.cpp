@@ -369,7 +369,7 @@ bool RedisConnection::Feed(std::uint64_t epoch, std::string_view bytes) {
   }
   if (!ProcessReplies(epoch)) return false;
   if (accepted < bytes.size()) {
-    Drop(bounds_.error(), Cause::kBroken);
+    Drop(bounds_.status().message(), Cause::kBroken);
     return false;
   }
   return true;

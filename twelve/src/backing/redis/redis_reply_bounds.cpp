@@ -35,7 +35,7 @@ std::optional<std::int64_t> ParseDecimal(std::string_view text) {
 }  // namespace
 
 std::size_t RedisReplyBounds::Scan(std::string_view bytes) {
-  if (!error_.empty()) return 0;
+  if (!status_.ok()) return 0;
   std::size_t at = 0;
   while (at < bytes.size()) {
     if (expect_ == Expect::kBulk) {  // contents: counted, skipped whole
@@ -177,7 +177,7 @@ void RedisReplyBounds::EndValue() {
 }
 
 bool RedisReplyBounds::Fail(std::string why) {
-  error_ = "the server sent " + std::move(why);
+  status_ = Status::Unavailable("the server sent " + std::move(why));
   return false;
 }
 
