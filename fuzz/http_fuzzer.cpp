@@ -97,6 +97,7 @@ class Harness {
         worker_(state_, 0),
         work_(asio::make_work_guard(worker_.io())) {
     AddRoutes();
+    Require(worker_.Open().ok(), "the worker's epoll set opens");
     worker_.poller().Start();
   }
 

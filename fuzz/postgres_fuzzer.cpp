@@ -235,12 +235,12 @@ class Session {
       }
       case 'Z': {
         if (!login_.done()) return Over("started without authenticating");
-        std::string refused = backing::TargetSessionRefusal(
+        Status target = backing::CheckTargetSession(
             flags_ & kFlagReadWrite
                 ? PostgresSettings::TargetSession::kReadWrite
                 : PostgresSettings::TargetSession::kAny,
             parameters_);
-        if (!refused.empty()) return Over(refused);
+        if (!target.ok()) return Over(target.message());
         ready_ = true;
         std::string out;
         pipeline_.SendHeld(out);
@@ -254,7 +254,7 @@ class Session {
 
   bool TakeReady(const backing::pg::Message& message) {
     PostgresPipeline::Step step = pipeline_.Take(message);
-    if (!step.broken.empty()) return Over(step.broken);
+    if (!step.broken.ok()) return Over(step.broken.message());
     if (step.answered) {
       ++answered_;
       Require(answered_ <= sent_, "only calls sent are answered");

@@ -35,8 +35,8 @@ void CheckAccepted(const StoreUrl& url) {
   }
   Require(!url.host.empty() && url.port != 0, "a URL has a host and port");
   if (url.kind == StoreUrl::Kind::kPostgres) {
-    Require(backing::ParsePostgresSettings(url).ok(),
-            "an accepted PostgreSQL URL's parameters read again");
+    Require(backing::PostgresSettingsOf(url).ok(),
+            "an accepted PostgreSQL URL carries the driver's settings");
   } else {
     Require(url.database >= 0 && url.database <= 1'000'000,
             "a Redis database number is in range");

@@ -3,21 +3,22 @@
 namespace welcome {
 namespace {
 
-// Validates a URL setting for the settings table: "" when valid, otherwise
-// what was expected (the table's contract, as ParseStoreUrl's).
-std::string CheckUrl(std::string_view text, bool redis) {
+// Validates a URL setting for the settings table: OK, or kInvalidArgument
+// saying what was expected (the table's contract, as ParseStoreUrl's).
+twelve::Status CheckUrl(std::string_view text, bool redis) {
   twelve::Result<twelve::StoreUrl> url = twelve::ParseStoreUrl(text);
-  if (!url.ok()) return url.status().message();
+  if (!url.ok()) return url.status();
   bool is_redis = url->kind == twelve::StoreUrl::Kind::kRedis;
   if (redis && !is_redis) {
-    return "a redis:// URL (use DATABASE_URL for PostgreSQL or "
-           "SQLite)";
+    return twelve::Status::InvalidArgument(
+        "a redis:// URL (use DATABASE_URL for PostgreSQL or SQLite)");
   }
   if (!redis && is_redis) {
-    return "a postgres://, postgresql:// or sqlite:/// URL (use "
-           "REDIS_URL for Redis)";
+    return twelve::Status::InvalidArgument(
+        "a postgres://, postgresql:// or sqlite:/// URL (use REDIS_URL for "
+        "Redis)");
   }
-  return "";
+  return twelve::Status::Ok();
 }
 
 }  // namespace

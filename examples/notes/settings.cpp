@@ -9,14 +9,15 @@ void AddSettings(twelve::SettingsTable& table) {
              .doc = "The database that keeps the notes: "
                     "postgres://user:password@host[:port]/db or "
                     "sqlite:///absolute/path.db.",
-             .validate = [](std::string_view text) -> std::string {
+             .validate = [](std::string_view text) -> twelve::Status {
                twelve::Result<twelve::StoreUrl> url =
                    twelve::ParseStoreUrl(text);
-               if (!url.ok()) return url.status().message();
+               if (!url.ok()) return url.status();
                if (url->kind == twelve::StoreUrl::Kind::kRedis) {
-                 return "a postgres://, postgresql:// or sqlite:/// URL";
+                 return twelve::Status::InvalidArgument(
+                     "a postgres://, postgresql:// or sqlite:/// URL");
                }
-               return "";
+               return twelve::Status::Ok();
              }});
   table.Add({.name = "STORE_CONNECT_TIMEOUT",
              .type = twelve::SettingType::kDuration,

@@ -3,8 +3,9 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <charconv>
+#include <optional>
 
-#include "backing/postgres/postgres_settings.hpp"
+#include "backing/driver_settings.hpp"
 #include "twelve/config/settings.hpp"
 
 namespace twelve {
@@ -52,11 +53,17 @@ std::string_view FormOf(StoreUrl::Kind kind) {
   return kRedisForm;
 }
 
-bool ParseNumber(std::string_view text, long long max, long long& out) {
-  if (text.empty()) return false;
+// A decimal number from 0 to `max`, as a whole; nullopt for anything else
+// (the caller says what was expected).
+std::optional<long long> ParseNumber(std::string_view text, long long max) {
+  if (text.empty()) return std::nullopt;
+  long long out = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && end == text.data() + text.size() && out >= 0 &&
-         out <= max;
+  if (ec != std::errc() || end != text.data() + text.size() || out < 0 ||
+      out > max) {
+    return std::nullopt;
+  }
+  return out;
 }
 
 Status ParseAuthority(const boost::urls::url_view& view, StoreUrl& url) {
@@ -73,11 +80,11 @@ Status ParseAuthority(const boost::urls::url_view& view, StoreUrl& url) {
   if (url.host.empty()) return Expected("the host is missing", form);
   url.port = url.kind == StoreUrl::Kind::kRedis ? 6379 : 5432;
   if (view.has_port()) {
-    long long port = 0;
-    if (!ParseNumber(view.port(), 65535, port) || port == 0) {
+    const std::optional<long long> port = ParseNumber(view.port(), 65535);
+    if (!port || *port == 0) {
       return Expected("the port must be a number from 1 to 65535", form);
     }
-    url.port = static_cast<std::uint16_t>(port);
+    url.port = static_cast<std::uint16_t>(*port);
   }
   return Status::Ok();
 }
@@ -90,12 +97,12 @@ Status ParseRedis(const boost::urls::url_view& view, StoreUrl& url) {
   }
   std::string_view path = view.encoded_path();
   if (path.empty() || path == "/") return Status::Ok();
-  long long db = 0;
-  if (!ParseNumber(path.substr(1), 1'000'000, db)) {
+  const std::optional<long long> db = ParseNumber(path.substr(1), 1'000'000);
+  if (!db) {
     return Expected("the path must be a database number such as /0",
                     kRedisForm);
   }
-  url.database = static_cast<int>(db);
+  url.database = static_cast<int>(*db);
   return Status::Ok();
 }
 
@@ -125,12 +132,15 @@ Status ParsePostgres(const boost::urls::url_view& view, StoreUrl& url) {
       url.params.emplace_back(param.key, param.value);
     }
   }
-  // The driver's own reading of the parameters, so that a URL it would
-  // refuse is refused here, when the configuration is read.
-  Result<backing::PostgresSettings> settings =
-      backing::ParsePostgresSettings(url);
-  if (!settings.ok())
+  // The driver's own reading of the parameters, once: a URL it would
+  // refuse is refused here, when the configuration is read, and its
+  // connections take the settings from the URL (driver_settings.hpp).
+  Result<std::shared_ptr<const DriverSettings>> settings =
+      backing::ReadPostgresUrl(url);
+  if (!settings.ok()) {
     return Expected(settings.status().message(), kPostgresForm);
+  }
+  url.driver_settings = std::move(*settings);
   return Status::Ok();
 }
 

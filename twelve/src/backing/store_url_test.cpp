@@ -54,6 +54,12 @@ TEST(StoreUrl, ParsesPostgresBothSchemes) {
   EXPECT_EQ(Parse("postgresql://u@h:5433/d").port, 5433);
 }
 
+TEST(StoreUrl, OnlyAPostgresUrlCarriesDriverSettings) {
+  EXPECT_NE(Parse("postgres://u@h/db").driver_settings, nullptr);
+  EXPECT_EQ(Parse("redis://h").driver_settings, nullptr);
+  EXPECT_EQ(Parse("sqlite:///tmp/x.db").driver_settings, nullptr);
+}
+
 TEST(StoreUrl, AcceptsEveryPostgresParameterValueTheDriverKnows) {
   for (const char* query : {"sslmode=disable",
                             "sslmode=allow",

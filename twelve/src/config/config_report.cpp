@@ -9,6 +9,14 @@
 #include "twelve/build_info.hpp"
 
 namespace twelve {
+namespace {
+
+Status Invalid(const std::vector<SettingError>& errors) {
+  return Status::InvalidArgument(std::to_string(errors.size()) +
+                                 " invalid settings (reported)");
+}
+
+}  // namespace
 
 void ReportSettingErrors(LogSink& sink,
                          const std::vector<SettingError>& errors) {
@@ -26,18 +34,18 @@ void ReportSettingErrors(LogSink& sink,
   sink.Flush();
 }
 
-std::optional<LoadedConfig> LoadConfigOrReport(const SettingsTable& table,
-                                               LogSink& sink) {
+Result<LoadedConfig> LoadConfigOrReport(const SettingsTable& table,
+                                        LogSink& sink) {
   auto parsed = table.Parse(Environment::FromProcess());
   if (auto* errors = std::get_if<std::vector<SettingError>>(&parsed)) {
     ReportSettingErrors(sink, *errors);
-    return std::nullopt;
+    return Invalid(*errors);
   }
   Settings& settings = std::get<Settings>(parsed);
   KitConfig kit = KitConfigFrom(settings);
   if (std::vector<SettingError> errors = CheckKitConfig(kit); !errors.empty()) {
     ReportSettingErrors(sink, errors);
-    return std::nullopt;
+    return Invalid(errors);
   }
   return LoadedConfig{std::move(settings), std::move(kit)};
 }

@@ -3,7 +3,6 @@
 // errors that stop a process with exit code 78. Secrets are already masked
 // by Settings::Effective() and SettingError.
 
-#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -11,6 +10,7 @@
 #include "twelve/config/kit_config.hpp"
 #include "twelve/config/settings.hpp"
 #include "twelve/log/logger.hpp"
+#include "twelve/status.hpp"
 
 namespace twelve {
 
@@ -27,9 +27,10 @@ struct LoadedConfig {
 };
 
 // Parses the environment with `table`. On errors, reports them all to `sink`
-// (ReportSettingErrors) and returns nullopt: the caller exits 78.
-std::optional<LoadedConfig> LoadConfigOrReport(const SettingsTable& table,
-                                               LogSink& sink);
+// (ReportSettingErrors) and returns kInvalidArgument: the caller exits
+// ExitCodeFor() it, 78.
+Result<LoadedConfig> LoadConfigOrReport(const SettingsTable& table,
+                                        LogSink& sink);
 
 // The "starting" event: app, version, commit, pid and every setting.
 void LogStarting(const Logger& log, const std::string& app_name,

@@ -69,23 +69,25 @@ Setting Choice(std::string name, std::string fallback,
 }
 
 // inet_pton, not a resolver: a host name would make startup depend on DNS.
-std::string ValidateIpLiteral(std::string_view text) {
+Status ValidateIpLiteral(std::string_view text) {
   const std::string address(text);
   unsigned char buffer[sizeof(in6_addr)];
   if (inet_pton(AF_INET, address.c_str(), buffer) == 1 ||
       inet_pton(AF_INET6, address.c_str(), buffer) == 1) {
-    return "";
+    return Status::Ok();
   }
-  return "an IPv4 or IPv6 address such as 0.0.0.0 or ::";
+  return Status::InvalidArgument(
+      "an IPv4 or IPv6 address such as 0.0.0.0 or ::");
 }
 
 // The id lands in every log line and in /version, so it stays short and
 // plain.
-std::string ValidateReleaseId(std::string_view text) {
+Status ValidateReleaseId(std::string_view text) {
   const bool printable = std::all_of(
       text.begin(), text.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
-  if (printable && text.size() <= kMaxReleaseIdChars) return "";
-  return "up to 128 printable ASCII characters, such as v42";
+  if (printable && text.size() <= kMaxReleaseIdChars) return Status::Ok();
+  return Status::InvalidArgument(
+      "up to 128 printable ASCII characters, such as v42");
 }
 
 void AddServerSettings(SettingsTable& table) {

@@ -50,30 +50,25 @@ std::optional<std::int64_t> ParseNumber(SettingType type,
   return std::nullopt;
 }
 
-// Either the value, or (value empty) what was expected instead.
-struct Outcome {
-  std::optional<Value> value;
-  std::string expected;
-};
-
-Outcome ParseValue(const Setting& setting, std::string_view text) {
+// The value, or kInvalidArgument saying what was expected instead.
+Result<Value> ParseValue(const Setting& setting, std::string_view text) {
   if (setting.type == SettingType::kString) {
-    std::string problem = setting.validate ? setting.validate(text) : "";
-    if (!problem.empty()) return {std::nullopt, std::move(problem)};
-    return {Value(std::string(text)), ""};
+    Status valid = setting.validate ? setting.validate(text) : Status::Ok();
+    if (!valid.ok()) return valid;
+    return Value(std::string(text));
   }
   if (setting.type == SettingType::kChoice) {
     const auto& choices = setting.choices;
     if (std::find(choices.begin(), choices.end(), text) == choices.end()) {
-      return {std::nullopt, Expected(setting)};
+      return Status::InvalidArgument(Expected(setting));
     }
-    return {Value(std::string(text)), ""};
+    return Value(std::string(text));
   }
   const std::optional<std::int64_t> number = ParseNumber(setting.type, text);
   if (!number || *number < setting.min || *number > setting.max) {
-    return {std::nullopt, Expected(setting)};
+    return Status::InvalidArgument(Expected(setting));
   }
-  return {Value(*number), ""};
+  return Value(*number);
 }
 
 std::string Show(const Setting& setting, std::string_view raw) {
@@ -100,8 +95,8 @@ void CheckDefinition(const Setting& setting) {
     bug("a choice needs choices");
   }
   if (setting.default_value) {
-    const Outcome outcome = ParseValue(setting, *setting.default_value);
-    if (!outcome.value) bug("the default is not " + outcome.expected);
+    const Result<Value> value = ParseValue(setting, *setting.default_value);
+    if (!value.ok()) bug("the default is not " + value.status().message());
   }
 }
 
@@ -290,14 +285,14 @@ std::variant<Settings, std::vector<SettingError>> SettingsTable::Parse(
       continue;
     }
     const std::string_view text = raw ? *raw : *setting.default_value;
-    Outcome outcome = ParseValue(setting, text);
-    if (!outcome.value) {
+    Result<Value> value = ParseValue(setting, text);
+    if (!value.ok()) {
       errors.push_back(
-          {setting.name, Show(setting, text), std::move(outcome.expected)});
+          {setting.name, Show(setting, text), value.status().message()});
       continue;
     }
-    settings.values_.emplace(
-        setting.name, std::make_pair(setting.type, std::move(*outcome.value)));
+    settings.values_.emplace(setting.name,
+                             std::make_pair(setting.type, std::move(*value)));
     settings.shown_.push_back({setting.name, Show(setting, text), !raw});
   }
   if (!errors.empty()) return errors;

@@ -15,8 +15,8 @@ constexpr std::int64_t kKiB = 1024;
 constexpr std::int64_t kMiB = 1024 * kKiB;
 constexpr std::int64_t kGiB = 1024 * kMiB;
 
-std::string RejectOther(std::string_view text) {
-  return text == "ok" ? "" : "the word ok";
+Status RejectOther(std::string_view text) {
+  return text == "ok" ? Status::Ok() : Status::InvalidArgument("the word ok");
 }
 
 SettingsTable TestTable() {

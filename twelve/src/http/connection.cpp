@@ -98,8 +98,8 @@ void Connection::Start() {
   const int on = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   registration_ = worker_.Register(shared_from_this());
-  if (std::error_code ec = worker_.poller().Watch(fd_, this)) {
-    state_.log.Warn("cannot watch connection", {{"error", ec.message()}});
+  if (Status watched = worker_.poller().Watch(fd_, this); !watched.ok()) {
+    state_.log.Warn("cannot watch connection", {{"error", watched.message()}});
     Close();
     return;
   }

@@ -3,31 +3,34 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include <cstring>
+#include <string>
+
 namespace twelve::http {
-namespace {
 
-int CreateEpoll() {
-  int fd = ::epoll_create1(EPOLL_CLOEXEC);
-  if (fd < 0) {
-    throw std::system_error(errno, std::system_category(), "epoll_create1");
-  }
-  return fd;
-}
-
-}  // namespace
-
-Poller::Poller(boost::asio::io_context& io) : epoll_(io, CreateEpoll()) {}
+Poller::Poller(boost::asio::io_context& io) : epoll_(io) {}
 
 Poller::~Poller() = default;
 
-std::error_code Poller::Watch(int fd, Watcher* watcher) {
+Status Poller::Open() {
+  const int fd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) {
+    return Status::Unavailable(std::string("cannot create an epoll set: ") +
+                               std::strerror(errno));
+  }
+  epoll_.assign(fd);
+  return Status::Ok();
+}
+
+Status Poller::Watch(int fd, Watcher* watcher) {
   epoll_event event{};
   event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   event.data.ptr = watcher;
   if (::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_ADD, fd, &event) != 0) {
-    return std::error_code(errno, std::system_category());
+    return Status::Unavailable(std::string("epoll_ctl: ") +
+                               std::strerror(errno));
   }
-  return {};
+  return Status::Ok();
 }
 
 // Explicit, although closing the descriptor would drop it from the set too:

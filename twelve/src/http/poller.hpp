@@ -22,7 +22,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdint>
-#include <system_error>
+
+#include "twelve/status.hpp"
 
 namespace twelve::http {
 
@@ -38,16 +39,21 @@ class Poller {
     ~Watcher() = default;
   };
 
-  // Throws std::system_error if the epoll set cannot be created.
+  // Makes no system call: Open() creates the epoll set.
   explicit Poller(boost::asio::io_context& io);
   ~Poller();
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
 
+  // Creates the epoll set, before any other call. kUnavailable when the
+  // kernel refuses (EMFILE: the process is out of descriptors).
+  Status Open();
+
   // Reports the readiness of `fd` to `watcher` until Forget(fd). The
   // watcher must stay alive until then, and until the end of the loop turn
   // in which it was forgotten (an event of this turn may still name it).
-  std::error_code Watch(int fd, Watcher* watcher);
+  // kUnavailable when epoll refuses the descriptor.
+  Status Watch(int fd, Watcher* watcher);
   void Forget(int fd);
 
   // Starts waiting for events; Stop() cancels the wait.

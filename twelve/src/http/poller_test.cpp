@@ -42,6 +42,7 @@ class PollerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds_), 0);
+    ASSERT_TRUE(poller_.Open().ok());
     poller_.Start();
   }
   void TearDown() override {
@@ -60,7 +61,7 @@ class PollerTest : public ::testing::Test {
   // socket is writable), so that a test hears only what it causes.
   RecordingWatcher& WatchOurEnd() {
     watcher_.emplace(fds_[0]);
-    EXPECT_FALSE(poller_.Watch(fds_[0], &*watcher_));
+    EXPECT_TRUE(poller_.Watch(fds_[0], &*watcher_).ok());
     Turn();
     watcher_->heard.clear();
     return *watcher_;
@@ -119,7 +120,7 @@ TEST_F(PollerTest, ReportsManyDescriptorsInOneTurn) {
     ASSERT_EQ(
         ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair.data()), 0);
     watchers.push_back(std::make_unique<RecordingWatcher>(pair[0]));
-    ASSERT_FALSE(poller_.Watch(pair[0], watchers.back().get()));
+    ASSERT_TRUE(poller_.Watch(pair[0], watchers.back().get()).ok());
     ASSERT_EQ(::send(pair[1], "x", 1, MSG_NOSIGNAL), 1);
   }
   Turn();
@@ -132,7 +133,9 @@ TEST_F(PollerTest, ReportsManyDescriptorsInOneTurn) {
 
 TEST_F(PollerTest, RefusesADescriptorItCannotWatch) {
   RecordingWatcher watcher(-1);
-  EXPECT_TRUE(poller_.Watch(-1, &watcher));
+  Status watched = poller_.Watch(-1, &watcher);
+  EXPECT_EQ(watched.code(), StatusCode::kUnavailable);
+  EXPECT_NE(watched.message().find("epoll_ctl"), std::string::npos);
 }
 
 TEST_F(PollerTest, StopEndsTheWait) {

@@ -65,8 +65,9 @@ bool StopNewHandshakes(int listener) {
 class Server::Impl {
  public:
   Impl(const ServerConfig& config, const Router& router, const Logger& log,
-       bool access_log, bool metrics)
+       bool access_log, bool metrics, std::string listener)
       : state_(config, router, log, access_log, metrics),
+        listener_(std::move(listener)),
         acceptor_(control_),
         signals_(control_, SIGTERM, SIGINT),
         tick_timer_(control_),
@@ -105,6 +106,7 @@ class Server::Impl {
   void Finish();
 
   ServerState state_;
+  const std::string listener_;  // "web", "admin": names its events
   asio::io_context control_{1};
   asio::ip::tcp::acceptor acceptor_;
   asio::signal_set signals_;
@@ -154,6 +156,7 @@ Status Server::Impl::Listen() {
   }
   port_ = acceptor_.local_endpoint(ec).port();
   for (auto& worker : workers_) {
+    if (Status opened = worker->Open(); !opened.ok()) return opened;
     int fd = ::dup(acceptor_.native_handle());
     if (fd < 0) return Status::Unavailable("cannot share the listener");
     worker->Adopt(fd, address.is_v6());
@@ -241,7 +244,8 @@ void Server::Impl::StartDrain() {
 void Server::Impl::OnListenerClosed() {
   if (--closing_listener_ > 0) return;
   state_.log.Info("listener closed",
-                  {{"open_connections",
+                  {{"listener", listener_},
+                   {"open_connections",
                     static_cast<long long>(state_.open_connections.load())}});
   for (auto& worker : workers_) worker->BeginDrain();
   PollDrain();
@@ -301,8 +305,10 @@ ServerStats Server::Impl::Stats() const {
 }
 
 Server::Server(const ServerConfig& config, const Router& router,
-               const Logger& log, bool access_log, bool metrics)
-    : impl_(std::make_unique<Impl>(config, router, log, access_log, metrics)) {}
+               const Logger& log, bool access_log, bool metrics,
+               std::string listener)
+    : impl_(std::make_unique<Impl>(config, router, log, access_log, metrics,
+                                   std::move(listener))) {}
 
 Server::~Server() = default;
 

@@ -50,8 +50,10 @@ struct ServerStats {
 class Server {
  public:
   // `metrics`: the workers count requests by route for Stats().
+  // `listener` names this server in its events ("listener closed"), so that
+  // a process with two (the service's and the admin one) tells them apart.
   Server(const ServerConfig& config, const Router& router, const Logger& log,
-         bool access_log, bool metrics = false);
+         bool access_log, bool metrics = false, std::string listener = "web");
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

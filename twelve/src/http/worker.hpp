@@ -74,6 +74,8 @@ class Worker {
   AccessLog& access_log() { return access_log_; }
   RequestMetrics& request_metrics() { return request_metrics_; }
   Poller& poller() { return poller_; }
+  // Creates the worker's epoll set (Poller::Open); before Run().
+  Status Open() { return poller_.Open(); }
   bool closing() const { return closing_; }
   bool InThisThread();
   char* read_buffer() { return read_buffer_.data(); }

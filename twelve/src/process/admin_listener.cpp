@@ -20,7 +20,8 @@ ServerConfig AdminServerConfig(const KitConfig& config) {
 AdminListener::AdminListener(const StatusSources& sources, const Logger& log)
     : server_(std::make_unique<http::Server>(AdminServerConfig(*sources.config),
                                              router_, log,
-                                             sources.config->log.access_log)) {
+                                             sources.config->log.access_log,
+                                             /*metrics=*/false, "admin")) {
   AddStatusRoutes(router_, sources);
   // The service's figures, not the admin listener's own.
   if (sources.config->admin.metrics) {

@@ -32,29 +32,30 @@ int PrintVersion(const std::string& app_name) {
   return kExitOk;
 }
 
-// Parses the environment for a one-off command; on errors prints them and
-// returns nullopt (the caller exits 78).
-std::optional<Settings> ParseOrReport(const SettingsTable& table) {
+// Parses the environment for a one-off command; on errors prints them on
+// stderr and returns kInvalidArgument (the caller exits 78).
+Result<Settings> ParseOrReport(const SettingsTable& table) {
   auto parsed = table.Parse(Environment::FromProcess());
   if (auto* errors = std::get_if<std::vector<SettingError>>(&parsed)) {
     for (const SettingError& error : *errors) {
       std::cerr << "config error: " << error.ToString() << "\n";
     }
-    return std::nullopt;
+    return Status::InvalidArgument(std::to_string(errors->size()) +
+                                   " invalid settings");
   }
   return std::get<Settings>(std::move(parsed));
 }
 
 int PrintConfig(const SettingsTable& table) {
-  std::optional<Settings> settings = ParseOrReport(table);
-  if (!settings) return kExitConfig;
+  Result<Settings> settings = ParseOrReport(table);
+  if (!settings.ok()) return ExitCodeFor(settings.status());
   PrintEffectiveConfig(std::cout, *settings);
   return kExitOk;
 }
 
 int Healthcheck(const SettingsTable& table) {
-  std::optional<Settings> settings = ParseOrReport(table);
-  if (!settings) return kExitConfig;
+  Result<Settings> settings = ParseOrReport(table);
+  if (!settings.ok()) return ExitCodeFor(settings.status());
   KitConfig config = KitConfigFrom(*settings);
   Status ready = ProbeReadiness(ProbeHost(config.server.bind),
                                 config.server.port, kHealthcheckTimeout);
@@ -69,8 +70,8 @@ int Healthcheck(const SettingsTable& table) {
 int RunTask(const Task& task, const SettingsTable& table) {
   std::signal(SIGPIPE, SIG_IGN);
   StdoutSink sink;
-  const std::optional<LoadedConfig> loaded = LoadConfigOrReport(table, sink);
-  if (!loaded) return kExitConfig;
+  const Result<LoadedConfig> loaded = LoadConfigOrReport(table, sink);
+  if (!loaded.ok()) return ExitCodeFor(loaded.status());
   Logger log(sink, loaded->kit.log.level, loaded->kit.log.format);
   auto started = std::chrono::steady_clock::now();
   int code = task.run(TaskContext{loaded->settings, loaded->kit, log});

@@ -128,9 +128,8 @@ int RunServe(const ServeOptions& options) {
   // handled where they happen.
   std::signal(SIGPIPE, SIG_IGN);
   StdoutSink sink;
-  const std::optional<LoadedConfig> loaded =
-      LoadConfigOrReport(*options.table, sink);
-  if (!loaded) return kExitConfig;
+  const Result<LoadedConfig> loaded = LoadConfigOrReport(*options.table, sink);
+  if (!loaded.ok()) return ExitCodeFor(loaded.status());
   const Settings& settings = loaded->settings;
   const KitConfig& config = loaded->kit;
   Logger log(sink, config.log.level, config.log.format);
@@ -153,8 +152,7 @@ int RunServe(const ServeOptions& options) {
     log.Error(what, {{"error", status.message()}});
     context.RunShutdownHooks();
     sink.Flush();
-    return status.code() == StatusCode::kInvalidArgument ? kExitConfig
-                                                         : kExitFailure;
+    return ExitCodeFor(status);
   };
   if (*options.setup) {
     Status status = (*options.setup)(context);

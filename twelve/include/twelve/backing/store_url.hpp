@@ -9,6 +9,7 @@
 //   sqlite:///absolute/path/to/file.db
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,6 +18,10 @@
 #include "twelve/status.hpp"
 
 namespace twelve {
+
+// What a driver read from a URL beyond the fields below (its own settings
+// type, derived from this one; opaque to everyone else).
+class DriverSettings;
 
 struct StoreUrl {
   enum class Kind { kRedis, kPostgres, kSqlite };
@@ -31,6 +36,11 @@ struct StoreUrl {
   // PostgreSQL connection parameters from the query (?sslmode=require).
   std::vector<std::pair<std::string, std::string>> params;
   std::string original;  // as given; secret (holds the password)
+  // The driver's settings, read from the URL once, by ParseStoreUrl
+  // (PostgreSQL: its parameters); null for a scheme whose driver needs
+  // nothing beyond the fields above (Redis, SQLite). Copies of the URL,
+  // one per connection, share the one reading.
+  std::shared_ptr<const DriverSettings> driver_settings;
 
   // The URL as given, with the password replaced by "********".
   std::string Masked() const;

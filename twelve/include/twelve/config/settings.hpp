@@ -23,6 +23,8 @@
 #include <variant>
 #include <vector>
 
+#include "twelve/status.hpp"
+
 namespace twelve {
 
 enum class SettingType { kString, kInteger, kDuration, kBytes, kChoice };
@@ -50,9 +52,10 @@ struct Setting {
   std::string doc{};          // one line, for docs/config.md and .env.example
   std::string default_doc{};  // shown instead of default_value in docs,
                               // e.g. "the CPUs this process may use"
-  // Extra validation of a kString value: returns "" when valid, otherwise
-  // what was expected ("a URL such as redis://host:6379").
-  std::function<std::string(std::string_view)> validate{};
+  // Extra validation of a kString value: OK when valid, otherwise
+  // kInvalidArgument saying what was expected ("a URL such as
+  // redis://host:6379"), which the error shows after "expected".
+  std::function<Status(std::string_view)> validate{};
 };
 
 // A snapshot of environment variables. FromProcess() is the one call that

@@ -16,9 +16,9 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -249,16 +249,16 @@ ScramSha256::~ScramSha256() {
   explicit_bzero(server_signature_.data(), server_signature_.size());
 }
 
-std::string ScramSha256::RandomNonce() {
+Result<std::string> ScramSha256::RandomNonce() {
   std::array<std::uint8_t, kNonceBytes> bytes;
   std::size_t filled = 0;
   while (filled < bytes.size()) {
     ssize_t got = getrandom(bytes.data() + filled, bytes.size() - filled, 0);
     if (got < 0) {
       if (errno == EINTR) continue;
-      // Only on a kernel without getrandom (before 3.17): a broken host,
-      // not an expected failure.
-      throw std::system_error(errno, std::generic_category(), "getrandom");
+      return Status::Unavailable(std::string("no random bytes for the SCRAM "
+                                             "nonce (getrandom: ") +
+                                 std::strerror(errno) + ")");
     }
     filled += static_cast<std::size_t>(got);
   }

@@ -54,8 +54,10 @@ class ScramSha256 {
               ScramChannelBinding binding = {}, std::string user = {});
   ~ScramSha256();  // wipes the password and the derived keys
 
-  // 18 random bytes (getrandom), base64: what libpq sends.
-  static std::string RandomNonce();
+  // 18 random bytes (getrandom), base64: what libpq sends. kUnavailable
+  // when the kernel gives none (ENOSYS before Linux 3.17, or a seccomp
+  // filter that refuses the call): the login fails, the process does not.
+  static Result<std::string> RandomNonce();
 
   // "SCRAM-SHA-256-PLUS" with channel binding, else "SCRAM-SHA-256".
   std::string_view mechanism() const;

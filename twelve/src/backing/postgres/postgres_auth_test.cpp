@@ -295,7 +295,9 @@ TEST(ScramSha256, RejectsServerFinalAfterFailedClientFinal) {
 }
 
 TEST(ScramSha256, RandomNonceIs18BytesOfBase64) {
-  std::string nonce = ScramSha256::RandomNonce();
+  Result<std::string> random = ScramSha256::RandomNonce();
+  ASSERT_TRUE(random.ok()) << random.status().ToString();
+  const std::string& nonce = *random;
   EXPECT_EQ(nonce.size(), 24u);  // 18 bytes: no padding
   EXPECT_TRUE(std::all_of(nonce.begin(), nonce.end(), [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -304,7 +306,7 @@ TEST(ScramSha256, RandomNonceIs18BytesOfBase64) {
 }
 
 TEST(ScramSha256, RandomNonceDiffersBetweenCalls) {
-  EXPECT_NE(ScramSha256::RandomNonce(), ScramSha256::RandomNonce());
+  EXPECT_NE(*ScramSha256::RandomNonce(), *ScramSha256::RandomNonce());
 }
 
 }  // namespace

@@ -46,13 +46,24 @@ PostgresConnection::PostgresConnection(asio::io_context& io,
       options_(options),
       log_(log),
       loop_(loop),
-      backoff_(options.min_backoff, options.max_backoff),
+      lifecycle_({.store = std::string(kStore),
+                  .address = HostAndPort(url.host, url.port),
+                  .loop = loop,
+                  .min_backoff = options.min_backoff,
+                  .max_backoff = options.max_backoff,
+                  .reconnect = options.reconnect,
+                  .log_transitions = options.log_transitions,
+                  .metrics = options.metrics},
+                 log),
       pipeline_(options.statements, options.operation_timeout) {
-  Result<PostgresSettings> settings = ParsePostgresSettings(url_);
+  // Read once, by ParseStoreUrl: the connection only looks them up.
+  Result<std::shared_ptr<const PostgresSettings>> settings =
+      PostgresSettingsOf(url_);
   if (settings.ok()) {
     settings_ = std::move(*settings);
   } else {
-    settings_error_ = settings.status().message();
+    settings_ = std::make_shared<const PostgresSettings>();
+    settings_error_ = "expected " + settings.status().message();
   }
   resolver_.emplace(io_);
   timer_.emplace(io_);
@@ -93,7 +104,7 @@ void PostgresConnection::Submit(PostgresQuery query, Callback done) {
   switch (state_) {
     case State::kIdle:
     case State::kConnecting:
-      if (first_attempt_done_) break;
+      if (!lifecycle_.first_attempt()) break;
       pipeline_.Hold(std::move(call));
       return;
     case State::kReady:
@@ -104,12 +115,13 @@ void PostgresConnection::Submit(PostgresQuery query, Callback done) {
     case State::kClosed:
       break;
   }
-  Deliver(call.done, NotConnected());
+  Deliver(call.done, lifecycle_.Down());
 }
 
 void PostgresConnection::Close() {
   Teardown();
   state_ = State::kClosed;
+  lifecycle_.Closed();
   pipeline_.TakeSent();  // dropped, callbacks unrun
   pipeline_.TakeHeld();
   resolver_.reset();
@@ -192,7 +204,7 @@ void PostgresConnection::OnTcpConnected(const error_code& ec) {
     return;
   }
   transport_.emplace(socket_->native_handle());
-  if (settings_.tls == PostgresSettings::Tls::kDisable) {
+  if (settings_->tls == PostgresSettings::Tls::kDisable) {
     SendStartup();
     return;
   }
@@ -227,7 +239,7 @@ void PostgresConnection::OnTlsAnswer() {
     return;
   }
   if (answer == 'N') {
-    if (settings_.tls == PostgresSettings::Tls::kRequire) {
+    if (settings_->tls == PostgresSettings::Tls::kRequire) {
       FailAttempt("the server does not accept TLS, and sslmode asks for it",
                   false);
       return;
@@ -236,7 +248,7 @@ void PostgresConnection::OnTlsAnswer() {
     return;
   }
   Result<std::unique_ptr<pg::TlsSession>> session =
-      pg::TlsSession::Start(socket_->native_handle(), settings_.tls_settings);
+      pg::TlsSession::Start(socket_->native_handle(), settings_->tls_settings);
   if (!session.ok()) {
     FailAttempt(session.status().message(), false);
     return;
@@ -267,9 +279,9 @@ void PostgresConnection::SendStartup() {
   if (pg::TlsSession* tls = transport_->tls()) {
     end_point_hash = [tls] { return tls->ServerEndPointHash(); };
   }
-  login_.emplace(url_.user, url_.password, settings_.channel_binding,
+  login_.emplace(url_.user, url_.password, settings_->channel_binding,
                  std::move(end_point_hash));
-  pg::AppendStartup(output_, settings_.startup);
+  pg::AppendStartup(output_, settings_->startup);
   std::uint64_t generation = generation_;
   Flush();
   if (generation == generation_) WaitRead();
@@ -311,10 +323,10 @@ void PostgresConnection::OnStartupDone() {
                 false);
     return;
   }
-  std::string refused =
-      TargetSessionRefusal(settings_.target_session, server_parameters_);
-  if (!refused.empty()) {
-    FailAttempt(refused, false);
+  Status target =
+      CheckTargetSession(settings_->target_session, server_parameters_);
+  if (!target.ok()) {
+    FailAttempt(target.message(), false);
     return;
   }
   OnConnected();
@@ -324,60 +336,31 @@ void PostgresConnection::OnConnected() {
   timer_->cancel();  // the connect timeout
   login_.reset();    // and the copy of the password it holds
   state_ = State::kReady;
-  first_attempt_done_ = true;
-  reconnect_logged_ = false;
-  last_error_.clear();
-  backoff_.Reset();
-  if (ever_connected_ && options_.metrics != nullptr) {
-    options_.metrics->Reconnect(static_cast<std::size_t>(loop_));
-  }
-  log_.Log(options_.log_transitions ? LogLevel::kInfo : LogLevel::kDebug,
-           "store connected",
-           {{"store", kStore},
-            {"loop", loop_},
-            {"url", url_.Masked()},
-            {"tls", transport_->tls() != nullptr},
-            {"back", ever_connected_}});
-  ever_connected_ = true;
-  // Published after the event: whoever sees the store ready finds it logged.
-  ready_.store(true, std::memory_order_release);
+  const std::string url = url_.Masked();
+  const Field fields[] = {{"url", url}, {"tls", transport_->tls() != nullptr}};
+  lifecycle_.Connected(fields);
   WaitRead();
   SendHeld();  // the calls made while connecting, in order
 }
 
 void PostgresConnection::FailAttempt(const std::string& reason,
                                      bool timed_out) {
-  std::string why = Scrub(reason);
+  const std::string why = Scrub(reason);
+  const auto failure = timed_out ? ConnectionLifecycle::Failure::kConnectTimeout
+                                 : ConnectionLifecycle::Failure::kBroken;
   Teardown();
   state_ = State::kBackingOff;
-  last_error_ = why;
   std::deque<Call> held = pipeline_.TakeHeld();
-  bool first = !first_attempt_done_;
-  first_attempt_done_ = true;
-  LogLevel level =
-      first && options_.log_transitions ? LogLevel::kWarn : LogLevel::kDebug;
-  log_.Log(level, first ? "store connection failed" : "store reconnect failed",
-           {{"store", kStore}, {"loop", loop_}, {"error", why}});
-  ScheduleReconnect();
+  ScheduleReconnect(lifecycle_.Failed(why, failure));
   for (Call& call : held) {
-    Deliver(call.done,
-            timed_out ? Status::Timeout("postgres: " + why)
-                      : Status::Unavailable("postgres unavailable: " + why));
+    Deliver(call.done, lifecycle_.NotSent(why, failure));
   }
 }
 
-void PostgresConnection::ScheduleReconnect() {
-  if (!options_.reconnect) return;
-  std::chrono::milliseconds delay = backoff_.Next();
-  if (!reconnect_logged_) {
-    reconnect_logged_ = true;
-    log_.Log(options_.log_transitions ? LogLevel::kInfo : LogLevel::kDebug,
-             "store reconnecting",
-             {{"store", kStore},
-              {"loop", loop_},
-              {"delay_ms", static_cast<long long>(delay.count())}});
-  }
-  timer_->expires_after(delay);
+void PostgresConnection::ScheduleReconnect(
+    std::optional<std::chrono::milliseconds> delay) {
+  if (!delay) return;
+  timer_->expires_after(*delay);
   timer_->async_wait([self = shared_from_this(),
                       generation = generation_](const error_code& ec) {
     if (ec || generation != self->generation_) return;
@@ -560,8 +543,8 @@ void PostgresConnection::SendHeld() {
 
 void PostgresConnection::OnReadyMessage(const pg::Message& message) {
   PostgresPipeline::Step step = pipeline_.Take(message);
-  if (!step.broken.empty()) {
-    Lost(step.broken, false);
+  if (!step.broken.ok()) {
+    Lost(step.broken.message(), false);
     return;
   }
   if (!step.answered) return;
@@ -598,31 +581,23 @@ void PostgresConnection::OnOperationTimer() {
 // --- Failing ----------------------------------------------------------------
 
 void PostgresConnection::Lost(const std::string& reason, bool timed_out) {
-  std::string why = Scrub(reason);
+  const std::string why = Scrub(reason);
+  const auto failure = timed_out
+                           ? ConnectionLifecycle::Failure::kOperationTimeout
+                           : ConnectionLifecycle::Failure::kBroken;
   Teardown();
   state_ = State::kBackingOff;
-  first_attempt_done_ = true;
-  last_error_ = why;
   std::deque<Call> sent = pipeline_.TakeSent();
   std::deque<Call> held = pipeline_.TakeHeld();
-  log_.Log(options_.log_transitions ? LogLevel::kWarn : LogLevel::kDebug,
-           "store connection lost",
-           {{"store", kStore}, {"loop", loop_}, {"error", why}});
-  ScheduleReconnect();
+  ScheduleReconnect(lifecycle_.Failed(why, failure));
   // Callbacks last: one may call Submit, which now fails at once.
-  bool first = true;
+  bool oldest = true;
   for (Call& call : sent) {
-    Deliver(call.done,
-            timed_out && first
-                ? Status::Timeout("postgres: " + why)
-                : Status::Ambiguous(
-                      "postgres connection lost after the command was sent; "
-                      "it may or may not have been applied: " +
-                      why));
-    first = false;
+    Deliver(call.done, lifecycle_.Sent(why, failure, oldest));
+    oldest = false;
   }
   for (Call& call : held) {
-    Deliver(call.done, Status::Unavailable("postgres unavailable: " + why));
+    Deliver(call.done, lifecycle_.NotSent(why, failure));
   }
 }
 
@@ -649,7 +624,6 @@ void PostgresConnection::Teardown() {
   if (operation_timer_) operation_timer_->cancel();
   if (resolver_) resolver_->cancel();
   operation_timer_armed_ = false;
-  ready_.store(false, std::memory_order_release);
   pipeline_.Reset();
 }
 
@@ -694,12 +668,6 @@ std::string PostgresConnection::Scrub(std::string text) const {
     at += 8;
   }
   return text;
-}
-
-Status PostgresConnection::NotConnected() const {
-  return Status::Unavailable(last_error_.empty()
-                                 ? std::string("postgres is not connected")
-                                 : "postgres unavailable: " + last_error_);
 }
 
 }  // namespace twelve::backing

@@ -15,7 +15,9 @@
 // one sent and not answered when it broke gets kAmbiguous (never resent);
 // the oldest one unanswered after the operation timeout gets kTimeout and
 // the connection is dropped. The connection then reconnects by itself with
-// jittered exponential backoff.
+// jittered exponential backoff. Readiness, the backoff, the transitions'
+// log events and those Statuses are the life cycle it shares with the
+// Redis driver (ConnectionLifecycle).
 //
 // Against a broken or hostile server: every length is checked before it is
 // read (InputBuffer), a result is bounded (PostgresPipeline), a login
@@ -38,7 +40,7 @@
 #include <span>
 #include <string>
 
-#include "backing/backoff.hpp"
+#include "backing/connection_lifecycle.hpp"
 #include "backing/postgres/postgres_login.hpp"
 #include "backing/postgres/postgres_pipeline.hpp"
 #include "backing/postgres/postgres_protocol.hpp"
@@ -89,7 +91,7 @@ class PostgresConnection
   // the failure is known at once (not connected: kUnavailable).
   void Submit(PostgresQuery query, Callback done);
   // True while connected. Any thread.
-  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  bool ready() const { return lifecycle_.ready(); }
   // Disconnects for good and releases every socket and timer; callbacks
   // still pending are dropped.
   void Close();
@@ -114,7 +116,7 @@ class PostgresConnection
   void OnStartupDone();
   void OnConnected();
   void FailAttempt(const std::string& reason, bool timed_out);
-  void ScheduleReconnect();
+  void ScheduleReconnect(std::optional<std::chrono::milliseconds> delay);
   // Moving bytes.
   void WaitRead();
   void WaitWrite();
@@ -141,27 +143,20 @@ class PostgresConnection
   void Deliver(Callback& done, Result<PostgresResult> result);
   void LogNotice(std::string_view body);
   std::string Scrub(std::string text) const;
-  Status NotConnected() const;
   template <typename F>
   void Guarded(F&& body);
 
   boost::asio::io_context& io_;
   StoreUrl url_;
-  PostgresSettings settings_;
-  std::string
-      settings_error_;  // the URL could not be read (never, once parsed)
+  std::shared_ptr<const PostgresSettings> settings_;  // the URL's, shared
+  std::string settings_error_;  // not a URL ParseStoreUrl accepted
   Options options_;
   const Logger& log_;
   int loop_;
 
   State state_ = State::kIdle;
   Phase phase_ = Phase::kTcp;
-  std::atomic<bool> ready_{false};
-  bool first_attempt_done_ = false;
-  bool ever_connected_ = false;
-  bool reconnect_logged_ = false;
-  std::string last_error_;
-  Backoff backoff_;
+  ConnectionLifecycle lifecycle_;
   // Bumped whenever the connection is torn down: completions that carry an
   // older generation belong to a connection that is gone.
   std::uint64_t generation_ = 0;

@@ -170,8 +170,10 @@ Status PostgresLogin::StartScram(std::string_view offered, std::string& out) {
   if (password_.empty()) {
     return Refused("the server asks for a password, and the URL has none");
   }
-  scram_ = std::make_unique<pg::ScramSha256>(
-      password_, pg::ScramSha256::RandomNonce(), std::move(binding));
+  Result<std::string> nonce = pg::ScramSha256::RandomNonce();
+  if (!nonce.ok()) return nonce.status();
+  scram_ = std::make_unique<pg::ScramSha256>(password_, std::move(*nonce),
+                                             std::move(binding));
   pg::AppendSaslInitialResponse(out, scram_->mechanism(),
                                 scram_->ClientFirstMessage());
   return Status::Ok();

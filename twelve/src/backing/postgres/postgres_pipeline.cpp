@@ -13,9 +13,15 @@ bool EndsSession(const pg::ServerError& error) {
          error.sqlstate.starts_with("08") || error.sqlstate.starts_with("57P");
 }
 
-std::string Unexpected(char type) {
-  return std::string("the server sent an unexpected message '") + type +
-         "' (not the PostgreSQL protocol this driver speaks)";
+// A message that means the connection cannot go on.
+PostgresPipeline::Step Broken(Status status) {
+  return PostgresPipeline::Step{std::nullopt, std::move(status)};
+}
+
+PostgresPipeline::Step Unexpected(char type) {
+  return Broken(Status::Unavailable(
+      std::string("the server sent an unexpected message '") + type +
+      "' (not the PostgreSQL protocol this driver speaks)"));
 }
 
 }  // namespace
@@ -80,7 +86,7 @@ void PostgresPipeline::EncodeThen(const PostgresQuery& query,
 
 PostgresPipeline::Step PostgresPipeline::Take(const pg::Message& message) {
   if (message.type == 'E') return TakeError(message.body);
-  if (sent_.empty()) return Step{std::nullopt, Unexpected(message.type)};
+  if (sent_.empty()) return Unexpected(message.type);
   Call& call = sent_.front();
   switch (message.type) {
     case '1': {  // ParseComplete
@@ -97,14 +103,14 @@ PostgresPipeline::Step PostgresPipeline::Take(const pg::Message& message) {
                  // text, as Bind asked
       if (!call.query.describe) return {};
       Status status = pg::DecodeRowDescription(message.body, call.columns);
-      if (!status.ok()) return Step{std::nullopt, status.message()};
+      if (!status.ok()) return Broken(status);
       return {};
     }
     case 'D':  // DataRow
       return TakeRow(call, message.body);
     case 'C': {  // CommandComplete: a statement is done
       Result<std::string_view> tag = pg::DecodeCommandComplete(message.body);
-      if (!tag.ok()) return Step{std::nullopt, tag.status().message()};
+      if (!tag.ok()) return Broken(tag.status());
       if (call.query.describe) {
         call.result.statements.push_back({std::exchange(call.columns, {}),
                                           std::exchange(call.rows, {}),
@@ -121,11 +127,11 @@ PostgresPipeline::Step PostgresPipeline::Take(const pg::Message& message) {
       return {};
     case 'Z': {  // ReadyForQuery: the call is answered in full
       Result<char> state = pg::DecodeReadyForQuery(message.body);
-      if (!state.ok()) return Step{std::nullopt, state.status().message()};
+      if (!state.ok()) return Broken(state.status());
       return Answer();
     }
     default:
-      return Step{std::nullopt, Unexpected(message.type)};
+      return Unexpected(message.type);
   }
 }
 
@@ -137,7 +143,7 @@ PostgresPipeline::Step PostgresPipeline::TakeRow(Call& call,
   } else {
     PostgresResult::Row row;
     if (Status status = pg::DecodeDataRow(body, row); !status.ok()) {
-      return Step{std::nullopt, status.message()};
+      return Broken(status);
     }
     call.result_bytes += body.size() + sizeof(PostgresResult::Row) +
                          row.size() * sizeof(PostgresResult::Row::value_type);
@@ -166,9 +172,9 @@ Result<PostgresResult> PostgresPipeline::Call::Outcome() && {
 
 PostgresPipeline::Step PostgresPipeline::TakeError(std::string_view body) {
   Result<pg::ServerError> error = pg::DecodeError(body);
-  if (!error.ok()) return Step{std::nullopt, error.status().message()};
+  if (!error.ok()) return Broken(error.status());
   if (EndsSession(*error) || sent_.empty()) {
-    return Step{std::nullopt, pg::Describe(*error)};
+    return Broken(Status::Unavailable(pg::Describe(*error)));
   }
   Call& call = sent_.front();
   // The server skips the call's other messages up to its sync; the first

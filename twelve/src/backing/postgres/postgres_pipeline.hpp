@@ -111,10 +111,10 @@ class PostgresPipeline {
     Result<PostgresResult> Outcome() &&;
   };
   // What a message gave: a call answered in full, or why the connection
-  // must be dropped, or neither.
+  // must be dropped (`broken` not OK), or neither.
   struct Step {
     std::optional<Call> answered;
-    std::string broken;
+    Status broken;
   };
 
   PostgresPipeline(std::span<const PostgresStatement> statements,

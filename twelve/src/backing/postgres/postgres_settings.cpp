@@ -155,35 +155,58 @@ Result<PostgresSettings> ParsePostgresSettings(const StoreUrl& url) {
   return settings;
 }
 
-std::string TargetSessionRefusal(Settings::TargetSession target,
-                                 const ServerParameters& parameters) {
+Result<std::shared_ptr<const DriverSettings>> ReadPostgresUrl(
+    const StoreUrl& url) {
+  Result<PostgresSettings> settings = ParsePostgresSettings(url);
+  if (!settings.ok()) return settings.status();
+  return std::shared_ptr<const DriverSettings>(
+      std::make_shared<const PostgresSettings>(std::move(*settings)));
+}
+
+Result<std::shared_ptr<const PostgresSettings>> PostgresSettingsOf(
+    const StoreUrl& url) {
+  auto settings =
+      std::dynamic_pointer_cast<const PostgresSettings>(url.driver_settings);
+  if (url.kind != StoreUrl::Kind::kPostgres || settings == nullptr) {
+    return Invalid("a postgres:// URL read by ParseStoreUrl");
+  }
+  return settings;
+}
+
+Status CheckTargetSession(Settings::TargetSession target,
+                          const ServerParameters& parameters) {
   using Target = Settings::TargetSession;
-  if (target == Target::kAny) return {};
+  if (target == Target::kAny) return Status::Ok();
   auto standby = parameters.find("in_hot_standby");
   auto read_only = parameters.find("default_transaction_read_only");
   if (standby == parameters.end() || read_only == parameters.end()) {
-    return "target_session_attrs needs PostgreSQL 14 or later (the server "
-           "did not report in_hot_standby)";
+    return Status::Unavailable(
+        "target_session_attrs needs PostgreSQL 14 or later (the server "
+        "did not report in_hot_standby)");
   }
   bool is_standby = standby->second == "on";
   bool is_read_only = is_standby || read_only->second == "on";
   if (target == Target::kReadWrite && is_read_only) {
-    return "the server's sessions are read-only, and target_session_attrs "
-           "asks for read-write";
+    return Status::Unavailable(
+        "the server's sessions are read-only, and target_session_attrs "
+        "asks for read-write");
   }
   if (target == Target::kReadOnly && !is_read_only) {
-    return "the server's sessions are read-write, and target_session_attrs "
-           "asks for read-only";
+    return Status::Unavailable(
+        "the server's sessions are read-write, and target_session_attrs "
+        "asks for read-only");
   }
   if (target == Target::kPrimary && is_standby) {
-    return "the server is a standby, and target_session_attrs asks for the "
-           "primary";
+    return Status::Unavailable(
+        "the server is a standby, and target_session_attrs asks for the "
+        "primary");
   }
   if (target == Target::kStandby && !is_standby) {
-    return "the server is not a standby, and target_session_attrs asks for "
-           "one";
+    return Status::Unavailable(
+        "the server is not a standby, and target_session_attrs asks for "
+        "one");
   }
-  return {};
+  return Status::Ok();
 }
 
 }  // namespace twelve::backing

@@ -22,17 +22,21 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "backing/driver_settings.hpp"
 #include "backing/postgres/postgres_tls.hpp"
 #include "twelve/backing/store_url.hpp"
 #include "twelve/status.hpp"
 
 namespace twelve::backing {
 
-struct PostgresSettings {
+// Read once per URL, by ParseStoreUrl (driver_settings.hpp); a connection
+// finds it with PostgresSettingsOf().
+struct PostgresSettings final : DriverSettings {
   enum class Tls { kDisable, kPrefer, kRequire };
   enum class ChannelBinding { kDisable, kPrefer, kRequire };
   enum class TargetSession { kAny, kReadWrite, kReadOnly, kPrimary, kStandby };
@@ -49,12 +53,13 @@ struct PostgresSettings {
 // What a server reports about itself (ParameterStatus): name to value.
 using ServerParameters = std::map<std::string, std::string, std::less<>>;
 
-// Why a server that reported `parameters` is not the kind of session
-// `target` asks for (target_session_attrs); empty when it is. Needs the
+// OK when a server that reported `parameters` is the kind of session
+// `target` asks for (target_session_attrs); otherwise kUnavailable saying
+// why (another server, or this one after a failover, may be). Needs the
 // in_hot_standby and default_transaction_read_only that PostgreSQL 14 and
 // later report at startup.
-std::string TargetSessionRefusal(PostgresSettings::TargetSession target,
-                                 const ServerParameters& parameters);
+Status CheckTargetSession(PostgresSettings::TargetSession target,
+                          const ServerParameters& parameters);
 
 // Reads `url`'s user, database and parameters. kInvalidArgument, naming the
 // parameter and what it accepts, for an unknown parameter, a value out of
@@ -62,5 +67,10 @@ std::string TargetSessionRefusal(PostgresSettings::TargetSession target,
 // verify-full without sslrootcert, channel_binding=require with
 // sslmode=disable).
 Result<PostgresSettings> ParsePostgresSettings(const StoreUrl& url);
+
+// The settings ParseStoreUrl read into `url`; kInvalidArgument when `url`
+// is not a PostgreSQL URL that ParseStoreUrl accepted.
+Result<std::shared_ptr<const PostgresSettings>> PostgresSettingsOf(
+    const StoreUrl& url);
 
 }  // namespace twelve::backing

@@ -74,11 +74,6 @@ void TrimBuffer(std::string& buffer) {
   if (buffer.capacity() > kMaxRetainedBuffer) std::string().swap(buffer);
 }
 
-std::string Address(const std::string& host, std::uint16_t port) {
-  const bool ipv6 = host.find(':') != std::string::npos;
-  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 std::string Milliseconds(std::chrono::milliseconds duration) {
   return std::to_string(duration.count()) + "ms";
 }
@@ -112,8 +107,13 @@ RedisConnection::RedisConnection(asio::io_context& context, Settings settings,
     : context_(context),
       settings_(std::move(settings)),
       log_(log),
-      address_(Address(settings_.host, settings_.port)),
-      backoff_(settings_.min_backoff, settings_.max_backoff) {}
+      lifecycle_({.store = "redis",
+                  .address = HostAndPort(settings_.host, settings_.port),
+                  .loop = settings_.loop,
+                  .min_backoff = settings_.min_backoff,
+                  .max_backoff = settings_.max_backoff,
+                  .metrics = settings_.metrics},
+                 log) {}
 
 RedisConnection::~RedisConnection() = default;
 
@@ -124,10 +124,10 @@ void RedisConnection::Start() {
 void RedisConnection::Send(std::span<const std::string_view> argv,
                            ReplyCallback done) {
   const bool connecting_first_time =
-      first_attempt_ &&
+      lifecycle_.first_attempt() &&
       (state_ == State::kIdle || state_ == State::kConnecting);
   if (state_ != State::kUp && !connecting_first_time) {
-    Complete(done, DownStatus());
+    Complete(done, lifecycle_.Down());
     return;
   }
   if (!AppendCommand(out_, argv)) {
@@ -149,7 +149,7 @@ void RedisConnection::Send(std::span<const std::string_view> argv,
 
 void RedisConnection::Close() {
   state_ = State::kClosed;
-  up_.store(false, std::memory_order_release);
+  lifecycle_.Closed();
   ++socket_epoch_;
   ++timer_epoch_;
   error_code ignored;
@@ -267,30 +267,17 @@ void RedisConnection::OnHandshakeReply(const redisReply& reply) {
     // Redis' own text ("WRONGPASS invalid username-password pair ..."),
     // the password starred out (HidePassword).
     Drop(std::string(step) + " failed: " + std::string(reply.str, reply.len),
-         Cause::kRejected);
+         Cause::kRefused);
     return;
   }
   if (handshake_next_ == handshake_size_) OnConnected();
 }
 
 void RedisConnection::OnConnected() {
-  const bool back = ever_connected_;
   state_ = State::kUp;
-  ever_connected_ = true;
-  first_attempt_ = false;
-  last_error_.clear();
-  backoff_.Reset();
   Disarm();  // the connect deadline; commands arm their own
-  if (back && settings_.metrics != nullptr) {
-    settings_.metrics->Reconnect(static_cast<std::size_t>(settings_.loop));
-  }
-  log_.Info("store connected", {{"store", "redis"},
-                                {"loop", settings_.loop},
-                                {"address", address_},
-                                {"database", settings_.database},
-                                {"back", back}});
-  // Published after the event: whoever sees the store ready finds it logged.
-  up_.store(true, std::memory_order_release);
+  const Field fields[] = {{"database", settings_.database}};
+  lifecycle_.Connected(fields);
   Flush();  // what was queued during the first attempt
 }
 
@@ -382,7 +369,7 @@ bool RedisConnection::Feed(std::uint64_t epoch, std::string_view bytes) {
   }
   if (!ProcessReplies(epoch)) return false;
   if (accepted < bytes.size()) {
-    Drop(bounds_.error(), Cause::kBroken);
+    Drop(bounds_.status().message(), Cause::kBroken);
     return false;
   }
   return true;
@@ -486,16 +473,14 @@ void RedisConnection::Drop(const std::string& error, Cause cause) {
   const State was = state_;
   if (was != State::kConnecting && was != State::kUp) return;
   ReleaseSocket();
-  up_.store(false, std::memory_order_release);
   std::deque<Pending> failed;
   failed.swap(pending_);
   const std::size_t unsent = std::exchange(unsent_, 0);
-  const std::chrono::milliseconds delay = backoff_.Next();
   state_ = State::kWaiting;
+  // Logs the transition; Redis connections always reconnect.
+  const std::chrono::milliseconds delay =
+      lifecycle_.Failed(error, cause).value_or(settings_.max_backoff);
   Arm(Clock::now() + delay);
-  LogFailure(was, error, cause, delay);
-  first_attempt_ = false;
-  last_error_ = error;
   // Last: a callback may call Send(), which now fails at once.
   FailAll(std::move(failed), unsent, error, cause);
 }
@@ -513,62 +498,16 @@ void RedisConnection::ReleaseSocket() {
   TrimBuffer(writing_);
 }
 
-// One event per transition: lost (or the first attempt failed), then
-// reconnecting with the first delay. Later attempts that fail the same way
-// log at debug; a rejected handshake (wrong password) is a warning.
-void RedisConnection::LogFailure(State was, const std::string& error,
-                                 Cause cause, std::chrono::milliseconds delay) {
-  const long long delay_ms = delay.count();
-  if (was == State::kUp || first_attempt_) {
-    log_.Warn(
-        was == State::kUp ? "store connection lost" : "store connection failed",
-        {{"store", "redis"},
-         {"loop", settings_.loop},
-         {"address", address_},
-         {"error", error}});
-    log_.Info("store reconnecting", {{"store", "redis"},
-                                     {"loop", settings_.loop},
-                                     {"address", address_},
-                                     {"delay_ms", delay_ms}});
-  } else if (cause == Cause::kRejected && error != last_error_) {
-    log_.Warn("store connection failed", {{"store", "redis"},
-                                          {"loop", settings_.loop},
-                                          {"address", address_},
-                                          {"error", error}});
-  } else {
-    log_.Debug("store reconnect failed", {{"store", "redis"},
-                                          {"loop", settings_.loop},
-                                          {"address", address_},
-                                          {"error", error},
-                                          {"delay_ms", delay_ms}});
-  }
-}
-
 void RedisConnection::FailAll(std::deque<Pending> failed, std::size_t unsent,
                               const std::string& error, Cause cause) {
   const std::size_t sent = failed.size() - unsent;
-  const std::string where = "redis at " + address_;
-  const Status not_sent =
-      cause == Cause::kConnectTimeout
-          ? Status::Timeout(where + ": " + error)
-          : Status::Unavailable(where + " unavailable: " + error);
-  const Status timed_out = Status::Timeout(
-      where + ": " + error + "; the command may or may not have been applied");
-  const Status ambiguous = Status::Ambiguous(
-      where + ": the connection was dropped (" + error +
-      ") after the command was sent; it may or may not have been applied");
+  const Status not_sent = lifecycle_.NotSent(error, cause);
+  const Status oldest = lifecycle_.Sent(error, cause, /*oldest=*/true);
+  const Status ambiguous = lifecycle_.Sent(error, cause, /*oldest=*/false);
   for (std::size_t i = 0; i < failed.size(); ++i) {
-    const bool late = i == 0 && cause == Cause::kOperationTimeout;
     Complete(failed[i].done,
-             i >= sent ? not_sent : (late ? timed_out : ambiguous));
+             i >= sent ? not_sent : (i == 0 ? oldest : ambiguous));
   }
-}
-
-Status RedisConnection::DownStatus() const {
-  if (state_ == State::kClosed) return Status::Unavailable("redis: closed");
-  return Status::Unavailable(
-      "redis at " + address_ + " unavailable: " +
-      (last_error_.empty() ? std::string("not connected") : last_error_));
 }
 
 // A callback that throws has a bug; it must not unwind through the loop.

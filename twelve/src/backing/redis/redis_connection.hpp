@@ -7,7 +7,9 @@
 // Lifecycle: Start() connects in the background (resolve, TCP, then AUTH and
 // SELECT pipelined); the connection is up only once Redis accepted them. On
 // any failure it drops the socket, fails what is pending and reconnects with
-// backoff and jitter, logging each transition once.
+// backoff and jitter, logging each transition once: the life cycle shared
+// with the PostgreSQL driver (ConnectionLifecycle, which also decides what
+// pending callbacks receive).
 //
 // Pipelining: commands sent in one loop turn go out in one write; replies
 // complete the oldest pending command, in order. What the server sends is
@@ -43,7 +45,7 @@
 #include <string_view>
 #include <vector>
 
-#include "backing/backoff.hpp"
+#include "backing/connection_lifecycle.hpp"
 #include "backing/redis/redis_reply_bounds.hpp"
 #include "process/event_loops.hpp"
 #include "twelve/backing/store_options.hpp"
@@ -101,7 +103,7 @@ class RedisConnection final
   // connection is known to be down.
   void Send(std::span<const std::string_view> argv, ReplyCallback done);
   // Whether the connection is up. Any thread.
-  bool Ready() const { return up_.load(std::memory_order_acquire); }
+  bool Ready() const { return lifecycle_.ready(); }
   // Releases the socket, the timer and the resolver and drops pending
   // callbacks uncalled. On the loop, or after the loop stopped.
   void Close();
@@ -110,13 +112,9 @@ class RedisConnection final
 
  private:
   enum class State { kIdle, kConnecting, kUp, kWaiting, kClosed };
-  // Why the connection is dropped: decides what pending callbacks receive.
-  enum class Cause {
-    kBroken,            // I/O or protocol error
-    kRejected,          // Redis answered AUTH or SELECT with an error
-    kConnectTimeout,    // no connection within connect_timeout
-    kOperationTimeout,  // the oldest sent command had no answer in time
-  };
+  // Why the connection is dropped (kRefused: Redis answered AUTH or SELECT
+  // with an error).
+  using Cause = ConnectionLifecycle::Failure;
 
   struct Pending {
     ReplyCallback done;
@@ -150,18 +148,14 @@ class RedisConnection final
 
   void Drop(const std::string& error, Cause cause);
   void ReleaseSocket();
-  void LogFailure(State was, const std::string& error, Cause cause,
-                  std::chrono::milliseconds delay);
   void FailAll(std::deque<Pending> failed, std::size_t unsent,
                const std::string& error, Cause cause);
-  Status DownStatus() const;
   void Complete(ReplyCallback& done, Result<const redisReply*> result);
 
   boost::asio::io_context& context_;
   const Settings settings_;
   const Logger log_;
-  const std::string address_;  // host:port, for logs and messages
-  Backoff backoff_;
+  ConnectionLifecycle lifecycle_;
 
   std::optional<boost::asio::ip::tcp::socket> socket_;
   std::optional<boost::asio::ip::tcp::resolver> resolver_;
@@ -170,10 +164,6 @@ class RedisConnection final
   RedisReplyBounds bounds_;  // checks what reader_ is fed
 
   State state_ = State::kIdle;
-  std::atomic<bool> up_{false};
-  bool first_attempt_ = true;  // calls queue only during the first attempt
-  bool ever_connected_ = false;
-  std::string last_error_;  // of the latest failed attempt, for messages
 
   // Handlers of an older socket (or timer wait) carry an older epoch and do
   // nothing: a closed socket's completions may still be queued.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <optional>
 
 namespace twelve::backing {
 namespace {
@@ -22,17 +23,19 @@ std::string Printable(char byte) {
 }
 
 // A decimal integer, as a whole: an optional '-' and digits.
-bool ParseDecimal(std::string_view text, std::int64_t& value) {
-  if (text.empty()) return false;
+std::optional<std::int64_t> ParseDecimal(std::string_view text) {
+  if (text.empty()) return std::nullopt;
   const char* end = text.data() + text.size();
+  std::int64_t value = 0;
   const auto [at, ec] = std::from_chars(text.data(), end, value);
-  return ec == std::errc() && at == end;
+  if (ec != std::errc() || at != end) return std::nullopt;
+  return value;
 }
 
 }  // namespace
 
 std::size_t RedisReplyBounds::Scan(std::string_view bytes) {
-  if (!error_.empty()) return 0;
+  if (!status_.ok()) return 0;
   std::size_t at = 0;
   while (at < bytes.size()) {
     if (expect_ == Expect::kBulk) {  // contents: counted, skipped whole
@@ -102,12 +105,13 @@ bool RedisReplyBounds::EndOfLine() {
     EndValue();
     return true;
   }
-  std::int64_t value = 0;
   number_.pop_back();  // the '\r'
-  if (!ParseDecimal(number_, value)) {
+  const std::optional<std::int64_t> parsed = ParseDecimal(number_);
+  if (!parsed) {
     return Fail(std::string("a '") + type_ + "' line that is not a 64-bit " +
                 "decimal integer");
   }
+  const std::int64_t value = *parsed;
   if (type_ == ':') {
     EndValue();
     return true;
@@ -173,7 +177,7 @@ void RedisReplyBounds::EndValue() {
 }
 
 bool RedisReplyBounds::Fail(std::string why) {
-  error_ = "the server sent " + std::move(why);
+  status_ = Status::Unavailable("the server sent " + std::move(why));
   return false;
 }
 

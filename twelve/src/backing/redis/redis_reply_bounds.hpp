@@ -19,6 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "twelve/status.hpp"
+
 namespace twelve::backing {
 
 class RedisReplyBounds {
@@ -45,11 +47,12 @@ class RedisReplyBounds {
 
   // Checks `bytes`, the next bytes received, and returns how many of them
   // may be given to the reader: all of them, or those before the first
-  // byte that breaks a bound or the protocol; error() then says what. Once
-  // an error is set, nothing more is accepted.
+  // byte that breaks a bound or the protocol; status() then says what. Once
+  // it is not OK, nothing more is accepted.
   std::size_t Scan(std::string_view bytes);
-  // Why the bytes after the accepted ones were refused; empty if none was.
-  const std::string& error() const { return error_; }
+  // OK, or kUnavailable saying why the bytes after the accepted ones were
+  // refused.
+  const Status& status() const { return status_; }
 
  private:
   enum class Expect { kType, kLine, kBulk, kBulkEnd };
@@ -73,7 +76,7 @@ class RedisReplyBounds {
   int depth_ = 0;
   std::size_t reply_bytes_ = 0;
   std::int64_t reply_elements_ = 0;
-  std::string error_;
+  Status status_;
 };
 
 }  // namespace twelve::backing

@@ -33,22 +33,23 @@ TEST(RedisReplyBounds, AcceptsEveryRespTwoType) {
       "+OK\r\n-ERR wrong\r\n:42\r\n:-7\r\n$5\r\nhello\r\n$0\r\n\r\n$-1\r\n"
       "*-1\r\n*0\r\n*2\r\n$1\r\na\r\n*1\r\n:1\r\n";
   Bounds whole;
-  EXPECT_EQ(whole.Scan(replies), replies.size()) << whole.error();
+  EXPECT_EQ(whole.Scan(replies), replies.size()) << whole.status().message();
   Bounds split;
-  EXPECT_EQ(ScanByteByByte(split, replies), replies.size()) << split.error();
+  EXPECT_EQ(ScanByteByByte(split, replies), replies.size())
+      << split.status().message();
 }
 
 TEST(RedisReplyBounds, AcceptsABulkStringWithCrlfInside) {
   const std::string reply = "$4\r\n\r\n\r\n\r\n:1\r\n";
   Bounds bounds;
-  EXPECT_EQ(bounds.Scan(reply), reply.size()) << bounds.error();
+  EXPECT_EQ(bounds.Scan(reply), reply.size()) << bounds.status().message();
 }
 
 TEST(RedisReplyBounds, RefusesABulkStringOverTheLimitAtItsHeader) {
   Bounds bounds;
   const std::string header = "$104857600\r\n";
   EXPECT_EQ(bounds.Scan(header + "xxxx"), header.size() - 1);
-  EXPECT_EQ(bounds.error(),
+  EXPECT_EQ(bounds.status().message(),
             "the server sent a bulk string of 104857600 bytes, more than the "
             "8388608 a reply may hold");
   EXPECT_EQ(bounds.Scan(":1\r\n"), 0u);  // and nothing after
@@ -61,13 +62,13 @@ TEST(RedisReplyBounds, AcceptsABulkStringAtTheLimit) {
   EXPECT_EQ(bounds.Scan(header), header.size());
   const std::string contents(Bounds::kMaxReplyBytes - 20, 'x');
   EXPECT_EQ(bounds.Scan(contents), contents.size());
-  EXPECT_EQ(bounds.Scan("\r\n"), 2u) << bounds.error();
+  EXPECT_EQ(bounds.Scan("\r\n"), 2u) << bounds.status().message();
 }
 
 TEST(RedisReplyBounds, RefusesAnArrayOfAMillionElementsAtItsHeader) {
   Bounds bounds;
   EXPECT_LT(bounds.Scan("*1000000\r\n:1\r\n"), 10u);
-  EXPECT_EQ(bounds.error(),
+  EXPECT_EQ(bounds.status().message(),
             "the server sent an array of 1000000 elements, more than the "
             "65536 a reply may hold");
 }
@@ -85,7 +86,7 @@ TEST(RedisReplyBounds, CountsTheElementsOfNestedArraysTogether) {
   }
   // 1000 + 64 * 1000 elements fit; a 65th inner array would pass 65,536.
   EXPECT_EQ(arrays, 64);
-  EXPECT_EQ(bounds.error(),
+  EXPECT_EQ(bounds.status().message(),
             "the server sent a reply of more than 65536 array elements, the "
             "most one may hold");
 }
@@ -95,7 +96,7 @@ TEST(RedisReplyBounds, ResetsItsCountsAfterEachReply) {
   for (int i = 0; i < 60000; ++i) reply += ":1\r\n";
   Bounds bounds;
   EXPECT_EQ(bounds.Scan(reply), reply.size());
-  EXPECT_EQ(bounds.Scan(reply), reply.size()) << bounds.error();
+  EXPECT_EQ(bounds.Scan(reply), reply.size()) << bounds.status().message();
 }
 
 TEST(RedisReplyBounds, RefusesManyBulkStringsPastTheByteLimit) {
@@ -106,7 +107,7 @@ TEST(RedisReplyBounds, RefusesManyBulkStringsPastTheByteLimit) {
   int accepted = 0;
   while (bounds.Scan(element) == element.size()) ++accepted;
   EXPECT_EQ(accepted, 8);
-  EXPECT_EQ(bounds.error(),
+  EXPECT_EQ(bounds.status().message(),
             "the server sent a reply of more than 8388608 bytes, the most "
             "one may hold");
 }
@@ -114,12 +115,12 @@ TEST(RedisReplyBounds, RefusesManyBulkStringsPastTheByteLimit) {
 TEST(RedisReplyBounds, RefusesAByteThatIsNoReplyType) {
   Bounds bounds;
   EXPECT_EQ(bounds.Scan(":1\r\n!oops\r\n"), 4u);
-  EXPECT_EQ(bounds.error(),
+  EXPECT_EQ(bounds.status().message(),
             "the server sent a reply that starts with the byte '!' (0x21), "
             "not a RESP type (+ - : $ *)");
   Bounds binary;
   EXPECT_EQ(binary.Scan(std::string("\x00", 1)), 0u);
-  EXPECT_EQ(binary.error(),
+  EXPECT_EQ(binary.status().message(),
             "the server sent a reply that starts with the byte 0x00, not a "
             "RESP type (+ - : $ *)");
 }
@@ -129,7 +130,7 @@ TEST(RedisReplyBounds, RefusesALineWithoutItsCrlf) {
   const std::string line = "+" + std::string(Bounds::kMaxLineBytes, 'a');
   EXPECT_EQ(bounds.Scan(line), line.size());
   EXPECT_EQ(bounds.Scan("a"), 0u);
-  EXPECT_EQ(bounds.error(),
+  EXPECT_EQ(bounds.status().message(),
             "the server sent a line of more than 65536 bytes without its "
             "CRLF");
 }
@@ -140,33 +141,35 @@ TEST(RedisReplyBounds, RefusesLengthsAndIntegersThatAreNotDecimal) {
         ":99999999999999999999\r\n", ":123456789012345678901234\r\n"}) {
     Bounds bounds;
     EXPECT_LT(bounds.Scan(reply), std::string(reply).size()) << reply;
-    EXPECT_NE(bounds.error().find("decimal integer"), std::string::npos)
-        << reply << ": " << bounds.error();
+    EXPECT_NE(bounds.status().message().find("decimal integer"),
+              std::string::npos)
+        << reply << ": " << bounds.status().message();
   }
 }
 
 TEST(RedisReplyBounds, RefusesNegativeLengthsOtherThanNil) {
   Bounds bounds;
   EXPECT_LT(bounds.Scan("$-2\r\n"), 5u);
-  EXPECT_EQ(bounds.error(), "the server sent a '$' length of -2");
+  EXPECT_EQ(bounds.status().message(), "the server sent a '$' length of -2");
+  EXPECT_EQ(bounds.status().code(), StatusCode::kUnavailable);
 }
 
 TEST(RedisReplyBounds, RefusesABulkStringNotEndedByCrlf) {
   Bounds bounds;
   EXPECT_EQ(bounds.Scan("$2\r\nabXY"), 6u);
-  EXPECT_EQ(bounds.error(),
+  EXPECT_EQ(bounds.status().message(),
             "the server sent a bulk string not followed by CRLF");
 }
 
 TEST(RedisReplyBounds, NestsAsDeepAsHiredisAndNoDeeper) {
   Bounds deepest;
   const std::string eight = Nested(Bounds::kMaxDepth, ":1\r\n");
-  EXPECT_EQ(deepest.Scan(eight), eight.size()) << deepest.error();
+  EXPECT_EQ(deepest.Scan(eight), eight.size()) << deepest.status().message();
 
   Bounds deeper;
   const std::string nine = Nested(Bounds::kMaxDepth + 1, ":1\r\n");
   EXPECT_EQ(deeper.Scan(nine), 4u * Bounds::kMaxDepth);
-  EXPECT_EQ(deeper.error(),
+  EXPECT_EQ(deeper.status().message(),
             "the server sent arrays nested more than 8 deep, the most "
             "hiredis' reader supports");
 }
