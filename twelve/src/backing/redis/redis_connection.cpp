@@ -1,8 +1,7 @@
 // One state machine (connect, AUTH and SELECT, pipeline, fail, reconnect)
 // kept in one file, past the usual length: its transitions read best side
 // by side. Which bytes a reply may have is redis_reply_bounds.cpp's
-// business, what a reply means its users' (redis_client.cpp,
-// redis_counter_store.cpp).
+// business, what a reply means its user's (redis_client.cpp).
 #include "backing/redis/redis_connection.hpp"
 
 #include <hiredis/hiredis.h>
@@ -521,16 +520,6 @@ void RedisConnection::Complete(ReplyCallback& done,
   } catch (...) {
     log_.Error("store callback threw", {{"store", "redis"}});
   }
-}
-
-RedisConnection* LocalConnection(
-    const EventLoops& loops,
-    const std::vector<std::shared_ptr<RedisConnection>>& connections) {
-  const int index = loops.CurrentIndex();
-  if (index < 0 || static_cast<std::size_t>(index) >= connections.size()) {
-    return nullptr;
-  }
-  return connections[static_cast<std::size_t>(index)].get();
 }
 
 }  // namespace twelve::backing

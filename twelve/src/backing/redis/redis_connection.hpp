@@ -184,10 +184,4 @@ class RedisConnection final
   bool flush_posted_ = false;
 };
 
-// The calling loop's connection among one per loop (index = loop), or null
-// off the loops: what the Redis client and counter store send on.
-RedisConnection* LocalConnection(
-    const EventLoops& loops,
-    const std::vector<std::shared_ptr<RedisConnection>>& connections);
-
 }  // namespace twelve::backing
