@@ -340,7 +340,9 @@ void Connection::Dispatch(Request& request, const ResponseFraming& framing) {
   request.params = match.params;
   // The metrics' label: the registered pattern, never a client's path (a
   // 404 has none, so it is labelled "unmatched").
-  current.route = match.route.empty() ? kUnmatchedRoute : match.route;
+  current.route = match.route.empty()
+                      ? kUnmatchedLabel
+                      : RouterRouteLabel(match.route, match.route_index);
   if (match.status == 404) {
     Complete(current.id, ErrorResponse(Status::NotFound("no route")));
   } else if (match.status == 400) {
@@ -418,14 +420,14 @@ void Connection::Reject(int status, std::string_view reason, int version) {
   }
   if (pending_.empty()) {
     Emit(id, answer, framing,
-         AccessInfo{"-", "-", "-", request_began_, nullptr, kRejectedRoute});
+         AccessInfo{"-", "-", "-", request_began_, nullptr, kRejectedLabel});
   } else {
     Slot& slot = pending_.PushBack();
     slot.id = id;
     slot.framing = framing;
     slot.began = request_began_;
     slot.method = slot.path = slot.request_id = "-";
-    slot.route = kRejectedRoute;
+    slot.route = kRejectedLabel;
     slot.trace.reset();
     slot.done = true;
     slot.response = std::move(answer);

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "http/poller.hpp"
+#include "http/request_metrics.hpp"
 #include "http/request_parser.hpp"
 #include "http/response_writer.hpp"
 #include "http/reuse_queue.hpp"
@@ -88,7 +89,7 @@ class Connection final : public detail::ResponseSink,
     const Request* request;
     ResponseFraming framing;
     Clock::time_point began;
-    std::string_view route;  // the metrics' label: the route's pattern
+    RouteLabel route;  // the metrics' label: the route's pattern
     bool answered = false;
   };
   // A request whose handler has not answered yet, or answered out of turn.
@@ -97,7 +98,8 @@ class Connection final : public detail::ResponseSink,
     std::uint64_t id;
     ResponseFraming framing;
     Clock::time_point began;
-    std::string method, path, request_id, route;
+    std::string method, path, request_id;
+    RouteLabel route;  // views the Router or a constant: no copy
     std::optional<TraceContext> trace;
     bool done = false;
     Response response;
@@ -106,7 +108,7 @@ class Connection final : public detail::ResponseSink,
     std::string_view method, path, request_id;
     Clock::time_point began;
     const TraceContext* trace = nullptr;
-    std::string_view route;
+    RouteLabel route;
   };
 
   void ReadLoop();

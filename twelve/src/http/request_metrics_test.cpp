@@ -36,6 +36,32 @@ TEST(RequestMetrics, CountsByMethodRouteAndCode) {
   EXPECT_EQ(totals.durations.at("unmatched").count, 1u);
 }
 
+// A keyed label (the server's) counts in the same series as its name, and a
+// key past the table's is looked up by name.
+TEST(RequestMetrics, KeyedLabelsCountUnderTheirNames) {
+  RequestMetrics metrics;
+  const Clock::time_point now = Clock::now();
+  metrics.Record("GET", "/", 200, now);
+  metrics.Record("GET", RouterRouteLabel("/", 0), 200, now);
+  metrics.Record("GET", RouterRouteLabel("/", 0), 200, now);
+  metrics.Record("GET", RouterRouteLabel("/livez", 1), 200, now);
+  metrics.Record("GET", kUnmatchedLabel, 404, now);
+  metrics.Record("GET", kRejectedLabel, 400, now);
+  metrics.Record("GET", RouterRouteLabel("/far", 1000), 200, now);
+  metrics.Record("GET", RouterRouteLabel("/far", 1000), 200, now);
+  metrics.Stamp(Clock::now());
+  RequestTotals totals;
+  metrics.AddTo(totals);
+  EXPECT_EQ(Count(totals, "GET", "/", 200), 3u);
+  EXPECT_EQ(Count(totals, "GET", "/livez", 200), 1u);
+  EXPECT_EQ(Count(totals, "GET", "unmatched", 404), 1u);
+  EXPECT_EQ(Count(totals, "GET", "rejected", 400), 1u);
+  EXPECT_EQ(Count(totals, "GET", "/far", 200), 2u);
+  EXPECT_EQ(totals.Requests(), 8u);
+  EXPECT_EQ(totals.durations.at("/").count, 3u);
+  EXPECT_EQ(totals.durations.at("/far").count, 2u);
+}
+
 TEST(RequestMetrics, UncommonMethodsCountAsOther) {
   RequestMetrics metrics;
   metrics.Record("BREW", "/", 405, Clock::now());
