@@ -118,7 +118,12 @@ void RequestMetrics::Record(std::string_view method, RouteLabel route, int code,
                             Clock::time_point began) {
   const std::uint32_t route_id = RouteId(route);
   SlotFor(KeyOf(route_id, MethodIndex(method), code)).count.Add(1);
-  held_.push_back(Held{route_id, began});
+  if (!held_.empty() && held_.back().route == route_id &&
+      held_.back().began == began) {
+    ++held_.back().count;
+  } else {
+    held_.push_back(Held{route_id, 1, began});
+  }
 }
 
 void RequestMetrics::Stamp(Clock::time_point now) {
@@ -126,7 +131,8 @@ void RequestMetrics::Stamp(Clock::time_point now) {
     const auto ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(now - held.began);
     routes_[held.route].duration.Observe(
-        static_cast<std::uint64_t>(std::max<std::int64_t>(ns.count(), 0)));
+        static_cast<std::uint64_t>(std::max<std::int64_t>(ns.count(), 0)),
+        held.count);
   }
   held_.clear();
 }

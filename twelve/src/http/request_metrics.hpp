@@ -110,8 +110,11 @@ class RequestMetrics {
     std::atomic<std::uint32_t> key{0};  // 0: free
     metrics::LocalCounter count;
   };
+  // Requests of one route that began together (a pipelined batch's, read
+  // at once) are held as one: Stamp() observes them in one step.
   struct Held {
     std::uint32_t route;
+    std::uint32_t count;
     Clock::time_point began;
   };
 

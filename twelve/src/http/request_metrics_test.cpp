@@ -84,6 +84,27 @@ TEST(RequestMetrics, DurationsWaitForTheStamp) {
   EXPECT_GE(histogram.sum, 2'000'000'000u);
 }
 
+// Requests that began together are observed together, each with its own
+// count and the whole duration in the sum; others keep their own durations.
+TEST(RequestMetrics, RequestsThatBeganTogetherAreEachObserved) {
+  RequestMetrics metrics;
+  const Clock::time_point now = Clock::now();
+  const Clock::time_point batch = now - std::chrono::seconds(2);
+  for (int i = 0; i < 3; ++i) metrics.Record("GET", "/", 200, batch);
+  metrics.Record("GET", "/a", 200, batch);
+  metrics.Record("GET", "/", 200, now);
+  metrics.Stamp(now);
+  RequestTotals totals;
+  metrics.AddTo(totals);
+  const metrics::HistogramTotals& root = totals.durations.at("/");
+  EXPECT_EQ(root.count, 4u);
+  EXPECT_EQ(root.sum, 6'000'000'000u);
+  EXPECT_EQ(root.buckets[0], 1u);                   // the one that began now
+  EXPECT_EQ(root.buckets[root.bounds.size()], 0u);  // 2 s is under 10 s
+  EXPECT_EQ(totals.durations.at("/a").count, 1u);
+  EXPECT_EQ(totals.durations.at("/a").sum, 2'000'000'000u);
+}
+
 TEST(RequestMetrics, RoutesPastTheLimitCountAsOther) {
   RequestMetrics metrics;
   for (std::size_t i = 0; i < RequestMetrics::kMaxRoutes + 10; ++i) {
