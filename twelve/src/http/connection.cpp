@@ -512,7 +512,8 @@ void Connection::Emit(std::uint64_t id, const Response& response,
   std::string_view why;
   const Response* sent = &response;
   Response fallback;
-  if (!AppendResponse(out_, response, worker_.date().Now(), framing, &why)) {
+  if (!AppendResponse(out_, response, worker_.date().Now(), framing, &why,
+                      &worker_.heads())) {
     RequestLog(state_.log, access.request_id, access.trace)
         .Error("invalid response from handler",
                {{"path", access.path}, {"reason", why}});

@@ -71,6 +71,7 @@ class Worker {
   // For connections, on this worker's thread only.
   ServerState& state() { return state_; }
   DateCache& date() { return date_; }
+  HeadCache& heads() { return heads_; }
   AccessLog& access_log() { return access_log_; }
   RequestMetrics& request_metrics() { return request_metrics_; }
   Poller& poller() { return poller_; }
@@ -133,6 +134,7 @@ class Worker {
   std::vector<Worker*> peers_;
   bool release_posted_ = false;
   DateCache date_;
+  HeadCache heads_;
   AccessLog access_log_;  // after io_: it posts to it
   RequestMetrics request_metrics_;
   std::vector<char> read_buffer_;
