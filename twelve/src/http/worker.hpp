@@ -140,10 +140,10 @@ class Worker {
   std::vector<char> read_buffer_;
   std::vector<HeaderField> header_scratch_;
   PathParamStorage path_params_;
-  char request_id_prefix_[9];  // 8 hex digits and "-"
-  std::uint64_t request_id_counter_ = 0;
-  std::uint64_t span_id_state_;  // splitmix64's; this worker's only
-  bool closing_ = false;         // answers say Connection: close
+  char request_id_prefix_[9];          // 8 hex digits and "-"
+  char request_id_[kRequestIdLength];  // the prefix and the last counter
+  std::uint64_t span_id_state_;        // splitmix64's; this worker's only
+  bool closing_ = false;               // answers say Connection: close
   bool draining_ = false;  // the listener is closed: idle connections close
   std::chrono::steady_clock::time_point last_refusal_warning_{};
   std::chrono::steady_clock::time_point last_eviction_warning_{};
