@@ -75,7 +75,8 @@ char* PutMiddle(char* p, const AccessEvent& event) {
 
 char* PutRest(char* p, const AccessEvent& event) {
   p = Put(p, kRemoteKey);
-  p = PutJsonString(p, event.remote);
+  p = event.remote_json.empty() ? PutJsonString(p, event.remote)
+                                : Put(p, event.remote_json);
   p = Put(p, kRequestIdKey);
   p = PutJsonString(p, event.request_id);
   if (event.trace != nullptr) {

@@ -47,6 +47,9 @@ struct AccessEvent {
   // A traced request's ids (trace_id, span_id, parent_span_id follow
   // request_id); null for most requests.
   const TraceContext* trace = nullptr;
+  // When set, `remote` already as a JSON string (quoted, needing no escape),
+  // copied as it is: a connection checks its address once, not per request.
+  std::string_view remote_json = {};
 };
 
 // Appends the JSON line of `event` to `out`: the line

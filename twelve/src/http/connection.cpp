@@ -19,6 +19,7 @@
 #include <exception>
 #include <optional>
 
+#include "log/log_encoding.hpp"
 #include "twelve/http/request_log.hpp"
 
 namespace twelve::http {
@@ -83,10 +84,20 @@ bool WouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 }  // namespace
 
 Connection::Connection(Worker& worker, int fd, const sockaddr_storage& peer)
-    : worker_(worker),
-      state_(worker.state()),
-      fd_(fd),
-      remote_address_(FormatPeer(peer, remote_)) {}
+    : worker_(worker), state_(worker.state()), fd_(fd) {
+  char address[64];
+  const std::string_view formatted = FormatPeer(peer, address);
+  remote_[0] = '"';
+  std::memcpy(remote_ + 1, formatted.data(), formatted.size());
+  remote_[formatted.size() + 1] = '"';
+  remote_address_ = std::string_view(remote_ + 1, formatted.size());
+  const std::string_view quoted(remote_, formatted.size() + 2);
+  char json[6 * sizeof address + 2];  // JsonStringBound of any address
+  const char* const end = log_encoding::PutJsonString(json, remote_address_);
+  if (std::string_view(json, static_cast<std::size_t>(end - json)) == quoted) {
+    remote_json_ = quoted;
+  }
+}
 
 Connection::~Connection() {
   if (!closed_) ::close(fd_);  // the worker is being destroyed
@@ -532,7 +543,8 @@ void Connection::Emit(std::uint64_t id, const Response& response,
   }
   worker_.access_log().Record(
       AccessEvent{access.method, access.path, sent->status, sent->body.size(),
-                  remote_address_, access.request_id, access.trace},
+                  remote_address_, access.request_id, access.trace,
+                  remote_json_},
       access.began);
 }
 

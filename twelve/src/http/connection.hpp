@@ -141,10 +141,14 @@ class Connection final : public detail::ResponseSink,
   ServerState& state_;
   int fd_;
   Worker::Registration registration_;
-  char remote_[64] = {};
+  // The remote address between quotes: remote_address_ views the address,
+  // remote_json_ the quoted form when it needs no JSON escape (always, for
+  // what inet_ntop writes; checked once per connection).
+  char remote_[66] = {};
   char request_id_[40] = {};
   TraceContext trace_;  // the request being dispatched's, when it has one
   std::string_view remote_address_;
+  std::string_view remote_json_;
 
   // Bytes received and not answered: a request not yet complete, or the
   // requests a batch limit left (backlog_).
