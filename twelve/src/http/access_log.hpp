@@ -50,6 +50,8 @@ struct AccessEvent {
   // When set, `remote` already as a JSON string (quoted, needing no escape),
   // copied as it is: a connection checks its address once, not per request.
   std::string_view remote_json = {};
+  // The same for `request_id` (a generated id: hex digits and '-').
+  std::string_view request_id_json = {};
 };
 
 // Appends the JSON line of `event` to `out`: the line

@@ -317,11 +317,15 @@ void Connection::Identify(Request& request) {
       ++traceparents;
     }
   }
-  request.request_id =
-      sent_id && IsSaneRequestId(*sent_id)
-          ? *sent_id
-          : std::string_view(request_id_, worker_.NextRequestId(
-                                              request_id_, sizeof request_id_));
+  if (sent_id && IsSaneRequestId(*sent_id)) {
+    request.request_id = *sent_id;
+  } else {
+    const std::size_t size =
+        worker_.NextRequestId(request_id_ + 1, sizeof request_id_ - 2);
+    request_id_[0] = '"';
+    request_id_[size + 1] = '"';
+    request.request_id = std::string_view(request_id_ + 1, size);
+  }
   if (traceparents != 1) return;
   std::optional<TraceParent> parent = ParseTraceparent(*traceparent);
   if (!parent) return;
@@ -541,10 +545,16 @@ void Connection::Emit(std::uint64_t id, const Response& response,
     worker_.request_metrics().Record(access.method, access.route, sent->status,
                                      access.began);
   }
+  // The id this connection generated last, still in its buffer (answered
+  // at once, not from a pending slot's copy), is logged in its quoted form.
+  const bool generated_id = access.request_id.data() == request_id_ + 1;
   worker_.access_log().Record(
-      AccessEvent{access.method, access.path, sent->status, sent->body.size(),
-                  remote_address_, access.request_id, access.trace,
-                  remote_json_},
+      AccessEvent{
+          access.method, access.path, sent->status, sent->body.size(),
+          remote_address_, access.request_id, access.trace, remote_json_,
+          generated_id
+              ? std::string_view(request_id_, access.request_id.size() + 2)
+              : std::string_view()},
       access.began);
 }
 

@@ -145,6 +145,8 @@ class Connection final : public detail::ResponseSink,
   // remote_json_ the quoted form when it needs no JSON escape (always, for
   // what inet_ntop writes; checked once per connection).
   char remote_[66] = {};
+  // The last generated request id between quotes (the id needs no JSON
+  // escape: hex digits and '-'), so that its access line copies it.
   char request_id_[40] = {};
   TraceContext trace_;  // the request being dispatched's, when it has one
   std::string_view remote_address_;
