@@ -75,9 +75,11 @@ char* PutMiddle(char* p, const AccessEvent& event) {
 
 char* PutRest(char* p, const AccessEvent& event) {
   p = Put(p, kRemoteKey);
-  p = PutJsonString(p, event.remote);
+  p = event.remote_json.empty() ? PutJsonString(p, event.remote)
+                                : Put(p, event.remote_json);
   p = Put(p, kRequestIdKey);
-  p = PutJsonString(p, event.request_id);
+  p = event.request_id_json.empty() ? PutJsonString(p, event.request_id)
+                                    : Put(p, event.request_id_json);
   if (event.trace != nullptr) {
     p = Put(p, kTraceIdKey);
     p = Put(p, event.trace->trace_id_view());

@@ -47,6 +47,11 @@ struct AccessEvent {
   // A traced request's ids (trace_id, span_id, parent_span_id follow
   // request_id); null for most requests.
   const TraceContext* trace = nullptr;
+  // When set, `remote` already as a JSON string (quoted, needing no escape),
+  // copied as it is: a connection checks its address once, not per request.
+  std::string_view remote_json = {};
+  // The same for `request_id` (a generated id: hex digits and '-').
+  std::string_view request_id_json = {};
 };
 
 // Appends the JSON line of `event` to `out`: the line

@@ -95,6 +95,21 @@ TEST(EncodeAccessLine, WritesTheLineTheLoggerWrites) {
   EXPECT_EQ(AccessLine(event, 58), GenericLine(event, 58));
 }
 
+// A connection's remote address and generated request id given already
+// quoted are copied as they are: the line is the same.
+TEST(EncodeAccessLine, CopiesAQuotedRemoteAndIdAsTheyAre) {
+  AccessEvent event = Typical();
+  event.remote_json = R"("127.0.0.1:41728")";
+  EXPECT_EQ(AccessLine(event, 58), GenericLine(Typical(), 58));
+  event.request_id_json = R"("9fb6b259-000000000001")";
+  EXPECT_EQ(AccessLine(event, 58), GenericLine(Typical(), 58));
+  const TraceContext trace = SomeTrace();
+  event.trace = &trace;
+  AccessEvent plain = Typical();
+  plain.trace = &trace;
+  EXPECT_EQ(AccessLine(event, 58), AccessLine(plain, 58));
+}
+
 TEST(EncodeAccessLine, AddsATracedRequestsIdsLikeTheLogger) {
   const TraceContext trace = SomeTrace();
   AccessEvent event = Typical();

@@ -19,6 +19,7 @@
 #include <exception>
 #include <optional>
 
+#include "log/log_encoding.hpp"
 #include "twelve/http/request_log.hpp"
 
 namespace twelve::http {
@@ -83,10 +84,20 @@ bool WouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 }  // namespace
 
 Connection::Connection(Worker& worker, int fd, const sockaddr_storage& peer)
-    : worker_(worker),
-      state_(worker.state()),
-      fd_(fd),
-      remote_address_(FormatPeer(peer, remote_)) {}
+    : worker_(worker), state_(worker.state()), fd_(fd) {
+  char address[64];
+  const std::string_view formatted = FormatPeer(peer, address);
+  remote_[0] = '"';
+  std::memcpy(remote_ + 1, formatted.data(), formatted.size());
+  remote_[formatted.size() + 1] = '"';
+  remote_address_ = std::string_view(remote_ + 1, formatted.size());
+  const std::string_view quoted(remote_, formatted.size() + 2);
+  char json[6 * sizeof address + 2];  // JsonStringBound of any address
+  const char* const end = log_encoding::PutJsonString(json, remote_address_);
+  if (std::string_view(json, static_cast<std::size_t>(end - json)) == quoted) {
+    remote_json_ = quoted;
+  }
+}
 
 Connection::~Connection() {
   if (!closed_) ::close(fd_);  // the worker is being destroyed
@@ -323,11 +334,15 @@ void Connection::Identify(Request& request) {
       ++traceparents;
     }
   }
-  request.request_id =
-      sent_id && IsSaneRequestId(*sent_id)
-          ? *sent_id
-          : std::string_view(request_id_, worker_.NextRequestId(
-                                              request_id_, sizeof request_id_));
+  if (sent_id && IsSaneRequestId(*sent_id)) {
+    request.request_id = *sent_id;
+  } else {
+    const std::size_t size =
+        worker_.NextRequestId(request_id_ + 1, sizeof request_id_ - 2);
+    request_id_[0] = '"';
+    request_id_[size + 1] = '"';
+    request.request_id = std::string_view(request_id_ + 1, size);
+  }
   if (traceparents != 1) return;
   std::optional<TraceParent> parent = ParseTraceparent(*traceparent);
   if (!parent) return;
@@ -357,7 +372,9 @@ void Connection::Dispatch(Request& request, const ResponseFraming& framing) {
   request.params = match.params;
   // The metrics' label: the registered pattern, never a client's path (a
   // 404 has none, so it is labelled "unmatched").
-  current.route = match.route.empty() ? kUnmatchedRoute : match.route;
+  current.route = match.route.empty()
+                      ? kUnmatchedLabel
+                      : RouterRouteLabel(match.route, match.route_index);
   if (match.status == 404) {
     Complete(current.id, ErrorResponse(Status::NotFound("no route")));
   } else if (match.status == 400) {
@@ -435,14 +452,14 @@ void Connection::Reject(int status, std::string_view reason, int version) {
   }
   if (pending_.empty()) {
     Emit(id, answer, framing,
-         AccessInfo{"-", "-", "-", request_began_, nullptr, kRejectedRoute});
+         AccessInfo{"-", "-", "-", request_began_, nullptr, kRejectedLabel});
   } else {
     Slot& slot = pending_.PushBack();
     slot.id = id;
     slot.framing = framing;
     slot.began = request_began_;
     slot.method = slot.path = slot.request_id = "-";
-    slot.route = kRejectedRoute;
+    slot.route = kRejectedLabel;
     slot.trace.reset();
     slot.done = true;
     slot.response = std::move(answer);
@@ -527,7 +544,8 @@ void Connection::Emit(std::uint64_t id, const Response& response,
   std::string_view why;
   const Response* sent = &response;
   Response fallback;
-  if (!AppendResponse(out_, response, worker_.date().Now(), framing, &why)) {
+  if (!AppendResponse(out_, response, worker_.date().Now(), framing, &why,
+                      &worker_.heads())) {
     RequestLog(state_.log, access.request_id, access.trace)
         .Error("invalid response from handler",
                {{"path", access.path}, {"reason", why}});
@@ -544,9 +562,16 @@ void Connection::Emit(std::uint64_t id, const Response& response,
     worker_.request_metrics().Record(access.method, access.route, sent->status,
                                      access.began);
   }
+  // The id this connection generated last, still in its buffer (answered
+  // at once, not from a pending slot's copy), is logged in its quoted form.
+  const bool generated_id = access.request_id.data() == request_id_ + 1;
   worker_.access_log().Record(
-      AccessEvent{access.method, access.path, sent->status, sent->body.size(),
-                  remote_address_, access.request_id, access.trace},
+      AccessEvent{
+          access.method, access.path, sent->status, sent->body.size(),
+          remote_address_, access.request_id, access.trace, remote_json_,
+          generated_id
+              ? std::string_view(request_id_, access.request_id.size() + 2)
+              : std::string_view()},
       access.began);
 }
 

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "http/poller.hpp"
+#include "http/request_metrics.hpp"
 #include "http/request_parser.hpp"
 #include "http/response_writer.hpp"
 #include "http/reuse_queue.hpp"
@@ -88,7 +89,7 @@ class Connection final : public detail::ResponseSink,
     const Request* request;
     ResponseFraming framing;
     Clock::time_point began;
-    std::string_view route;  // the metrics' label: the route's pattern
+    RouteLabel route;  // the metrics' label: the route's pattern
     bool answered = false;
   };
   // A request whose handler has not answered yet, or answered out of turn.
@@ -97,7 +98,8 @@ class Connection final : public detail::ResponseSink,
     std::uint64_t id;
     ResponseFraming framing;
     Clock::time_point began;
-    std::string method, path, request_id, route;
+    std::string method, path, request_id;
+    RouteLabel route;  // views the Router or a constant: no copy
     std::optional<TraceContext> trace;
     bool done = false;
     Response response;
@@ -106,7 +108,7 @@ class Connection final : public detail::ResponseSink,
     std::string_view method, path, request_id;
     Clock::time_point began;
     const TraceContext* trace = nullptr;
-    std::string_view route;
+    RouteLabel route;
   };
 
   void ReadLoop();
@@ -139,10 +141,16 @@ class Connection final : public detail::ResponseSink,
   ServerState& state_;
   int fd_;
   Worker::Registration registration_;
-  char remote_[64] = {};
+  // The remote address between quotes: remote_address_ views the address,
+  // remote_json_ the quoted form when it needs no JSON escape (always, for
+  // what inet_ntop writes; checked once per connection).
+  char remote_[66] = {};
+  // The last generated request id between quotes (the id needs no JSON
+  // escape: hex digits and '-'), so that its access line copies it.
   char request_id_[40] = {};
   TraceContext trace_;  // the request being dispatched's, when it has one
   std::string_view remote_address_;
+  std::string_view remote_json_;
 
   // Bytes received and not answered: a request not yet complete, or the
   // requests a batch limit left (backlog_).

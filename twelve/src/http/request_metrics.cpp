@@ -75,8 +75,18 @@ RequestMetrics::RequestMetrics()
 
 RequestMetrics::~RequestMetrics() = default;
 
+// Keyed labels (every request the server answers) are looked up by name
+// once per key: a name lookup was ~45 instructions of a ~3,600-instruction
+// pipelined request.
+std::uint32_t RequestMetrics::RouteId(RouteLabel route) {
+  if (route.key >= kMaxRoutes) return RouteIdByName(route.name);
+  std::uint32_t& id = id_by_key_[route.key];
+  if (id == 0) id = RouteIdByName(route.name) + 1;
+  return id - 1;
+}
+
 // A linear scan, like the router's: a service has a handful of routes.
-std::uint32_t RequestMetrics::RouteId(std::string_view route) {
+std::uint32_t RequestMetrics::RouteIdByName(std::string_view route) {
   const std::size_t used = routes_used_.load(std::memory_order_relaxed);
   for (std::size_t i = 0; i < used; ++i) {
     if (routes_[i].name == route) return static_cast<std::uint32_t>(i);
@@ -104,11 +114,16 @@ RequestMetrics::Slot& RequestMetrics::SlotFor(std::uint32_t key) {
   return *overflow_;
 }
 
-void RequestMetrics::Record(std::string_view method, std::string_view route,
-                            int code, Clock::time_point began) {
+void RequestMetrics::Record(std::string_view method, RouteLabel route, int code,
+                            Clock::time_point began) {
   const std::uint32_t route_id = RouteId(route);
   SlotFor(KeyOf(route_id, MethodIndex(method), code)).count.Add(1);
-  held_.push_back(Held{route_id, began});
+  if (!held_.empty() && held_.back().route == route_id &&
+      held_.back().began == began) {
+    ++held_.back().count;
+  } else {
+    held_.push_back(Held{route_id, 1, began});
+  }
 }
 
 void RequestMetrics::Stamp(Clock::time_point now) {
@@ -116,7 +131,8 @@ void RequestMetrics::Stamp(Clock::time_point now) {
     const auto ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(now - held.began);
     routes_[held.route].duration.Observe(
-        static_cast<std::uint64_t>(std::max<std::int64_t>(ns.count(), 0)));
+        static_cast<std::uint64_t>(std::max<std::int64_t>(ns.count(), 0)),
+        held.count);
   }
   held_.clear();
 }

@@ -42,6 +42,23 @@ Rejection RejectionForStatus(int status);
 inline constexpr std::string_view kUnmatchedRoute = "unmatched";
 inline constexpr std::string_view kRejectedRoute = "rejected";
 
+// A request's route label, and a key that stands for it so that Record()
+// finds the route's row by index rather than by comparing names: the
+// router's route_index + 2, 0 for "unmatched", 1 for "rejected". Within one
+// RequestMetrics a key must always come with the same name (one router per
+// worker); kByName looks the name up.
+struct RouteLabel {
+  static constexpr std::uint32_t kByName = UINT32_MAX;
+  std::string_view name;
+  std::uint32_t key = kByName;
+};
+inline constexpr RouteLabel kUnmatchedLabel{kUnmatchedRoute, 0};
+inline constexpr RouteLabel kRejectedLabel{kRejectedRoute, 1};
+inline constexpr RouteLabel RouterRouteLabel(std::string_view route,
+                                             std::uint32_t route_index) {
+  return RouteLabel{route, route_index + 2};
+}
+
 // The sum of every worker's metrics at one scrape.
 struct RequestTotals {
   struct Series {
@@ -72,8 +89,12 @@ class RequestMetrics {
 
   // The worker's thread only. One answered request that arrived at `began`;
   // its duration is observed at the next Stamp().
-  void Record(std::string_view method, std::string_view route, int code,
+  void Record(std::string_view method, RouteLabel route, int code,
               Clock::time_point began);
+  void Record(std::string_view method, std::string_view route, int code,
+              Clock::time_point began) {
+    Record(method, RouteLabel{route}, code, began);
+  }
   void Stamp(Clock::time_point now);
   bool pending() const { return !held_.empty(); }
   void Reject(Rejection why) {
@@ -89,12 +110,16 @@ class RequestMetrics {
     std::atomic<std::uint32_t> key{0};  // 0: free
     metrics::LocalCounter count;
   };
+  // Requests of one route that began together (a pipelined batch's, read
+  // at once) are held as one: Stamp() observes them in one step.
   struct Held {
     std::uint32_t route;
+    std::uint32_t count;
     Clock::time_point began;
   };
 
-  std::uint32_t RouteId(std::string_view route);
+  std::uint32_t RouteId(RouteLabel route);
+  std::uint32_t RouteIdByName(std::string_view route);
   Slot& SlotFor(std::uint32_t key);
 
   std::unique_ptr<Route[]> routes_;
@@ -104,6 +129,8 @@ class RequestMetrics {
   Slot* overflow_ = nullptr;  // method, route and code "other"
   std::array<metrics::LocalCounter, kRejectionKinds> rejected_{};
   std::vector<Held> held_;
+  // By RouteLabel::key: the route's id + 1, or 0 until first seen.
+  std::array<std::uint32_t, kMaxRoutes> id_by_key_{};
 };
 
 }  // namespace twelve::http

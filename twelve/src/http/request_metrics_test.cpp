@@ -36,6 +36,32 @@ TEST(RequestMetrics, CountsByMethodRouteAndCode) {
   EXPECT_EQ(totals.durations.at("unmatched").count, 1u);
 }
 
+// A keyed label (the server's) counts in the same series as its name, and a
+// key past the table's is looked up by name.
+TEST(RequestMetrics, KeyedLabelsCountUnderTheirNames) {
+  RequestMetrics metrics;
+  const Clock::time_point now = Clock::now();
+  metrics.Record("GET", "/", 200, now);
+  metrics.Record("GET", RouterRouteLabel("/", 0), 200, now);
+  metrics.Record("GET", RouterRouteLabel("/", 0), 200, now);
+  metrics.Record("GET", RouterRouteLabel("/livez", 1), 200, now);
+  metrics.Record("GET", kUnmatchedLabel, 404, now);
+  metrics.Record("GET", kRejectedLabel, 400, now);
+  metrics.Record("GET", RouterRouteLabel("/far", 1000), 200, now);
+  metrics.Record("GET", RouterRouteLabel("/far", 1000), 200, now);
+  metrics.Stamp(Clock::now());
+  RequestTotals totals;
+  metrics.AddTo(totals);
+  EXPECT_EQ(Count(totals, "GET", "/", 200), 3u);
+  EXPECT_EQ(Count(totals, "GET", "/livez", 200), 1u);
+  EXPECT_EQ(Count(totals, "GET", "unmatched", 404), 1u);
+  EXPECT_EQ(Count(totals, "GET", "rejected", 400), 1u);
+  EXPECT_EQ(Count(totals, "GET", "/far", 200), 2u);
+  EXPECT_EQ(totals.Requests(), 8u);
+  EXPECT_EQ(totals.durations.at("/").count, 3u);
+  EXPECT_EQ(totals.durations.at("/far").count, 2u);
+}
+
 TEST(RequestMetrics, UncommonMethodsCountAsOther) {
   RequestMetrics metrics;
   metrics.Record("BREW", "/", 405, Clock::now());
@@ -56,6 +82,27 @@ TEST(RequestMetrics, DurationsWaitForTheStamp) {
   const metrics::HistogramTotals& histogram = after.durations.at("/");
   EXPECT_EQ(histogram.count, 1u);
   EXPECT_GE(histogram.sum, 2'000'000'000u);
+}
+
+// Requests that began together are observed together, each with its own
+// count and the whole duration in the sum; others keep their own durations.
+TEST(RequestMetrics, RequestsThatBeganTogetherAreEachObserved) {
+  RequestMetrics metrics;
+  const Clock::time_point now = Clock::now();
+  const Clock::time_point batch = now - std::chrono::seconds(2);
+  for (int i = 0; i < 3; ++i) metrics.Record("GET", "/", 200, batch);
+  metrics.Record("GET", "/a", 200, batch);
+  metrics.Record("GET", "/", 200, now);
+  metrics.Stamp(now);
+  RequestTotals totals;
+  metrics.AddTo(totals);
+  const metrics::HistogramTotals& root = totals.durations.at("/");
+  EXPECT_EQ(root.count, 4u);
+  EXPECT_EQ(root.sum, 6'000'000'000u);
+  EXPECT_EQ(root.buckets[0], 1u);                   // the one that began now
+  EXPECT_EQ(root.buckets[root.bounds.size()], 0u);  // 2 s is under 10 s
+  EXPECT_EQ(totals.durations.at("/a").count, 1u);
+  EXPECT_EQ(totals.durations.at("/a").sum, 2'000'000'000u);
 }
 
 TEST(RequestMetrics, RoutesPastTheLimitCountAsOther) {

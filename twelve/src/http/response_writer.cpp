@@ -33,11 +33,14 @@ bool IsServerOwned(std::string_view name) {
   return false;
 }
 
-std::string_view CheckResponse(const Response& response) {
+// `type_checked`: the Content-Type is one checked before (HeadCache).
+std::string_view CheckResponse(const Response& response, bool type_checked) {
   if (response.status < 200 || response.status > 599) {
     return "status outside 200-599";
   }
-  if (!IsSafeValue(response.content_type)) return "unsafe Content-Type";
+  if (!type_checked && !IsSafeValue(response.content_type)) {
+    return "unsafe Content-Type";
+  }
   if (response.status == 204 && !response.body.empty()) {
     return "a 204 response with a body";
   }
@@ -61,17 +64,22 @@ char* Put(char* p, std::string_view text) {
 constexpr std::size_t kFixedHeadBytes = 128;
 constexpr std::size_t kPerHeaderBytes = 4;
 
-std::size_t HeadBound(const Response& response, std::string_view date) {
-  std::size_t bound = kFixedHeadBytes + ReasonPhrase(response.status).size() +
-                      date.size() + response.content_type.view().size();
+std::size_t ExtraHeadersBound(const Response& response) {
+  std::size_t bound = 0;
   for (const auto& [name, value] : response.headers) {
     bound += kPerHeaderBytes + name.size() + value.size();
   }
   return bound;
 }
 
-char* PutHead(char* p, const Response& response, std::string_view date,
-              const ResponseFraming& framing) {
+std::size_t HeadBound(const Response& response, std::string_view date) {
+  return kFixedHeadBytes + ReasonPhrase(response.status).size() + date.size() +
+         response.content_type.view().size() + ExtraHeadersBound(response);
+}
+
+// The head up to the Content-Length value (HeadCache's start), or for a
+// 204 up to the end of the Date.
+char* PutStart(char* p, const Response& response, std::string_view date) {
   p = Put(p, "HTTP/1.1 ");
   p = std::to_chars(p, p + 3, response.status).ptr;
   *p++ = ' ';
@@ -83,6 +91,14 @@ char* PutHead(char* p, const Response& response, std::string_view date,
     p = Put(p, "\r\nContent-Type: ");
     p = Put(p, response.content_type.view());
     p = Put(p, "\r\nContent-Length: ");
+  }
+  return p;
+}
+
+// The rest of the head, after PutStart().
+char* PutEnd(char* p, const Response& response,
+             const ResponseFraming& framing) {
+  if (response.status != 204) {
     p = std::to_chars(p, p + 20, response.body.size()).ptr;
   }
   if (!framing.keep_alive) {
@@ -113,21 +129,39 @@ std::string_view DateCache::Now() {
   return std::string_view(text_, size_);
 }
 
+void HeadCache::Remember(const Response& response, std::string_view date) {
+  status_ = response.status;
+  date_ = date;
+  content_type_ = response.content_type.view();
+  start_.resize(HeadBound(response, date));
+  const char* const last = PutStart(start_.data(), response, date);
+  start_.resize(static_cast<std::size_t>(last - start_.data()));
+}
+
 bool AppendResponse(std::string& out, const Response& response,
                     std::string_view date, const ResponseFraming& framing,
-                    std::string_view* why) {
-  std::string_view problem = CheckResponse(response);
+                    std::string_view* why, HeadCache* heads) {
+  const bool cached = heads != nullptr && heads->Serves(response, date);
+  std::string_view problem = CheckResponse(response, cached);
   if (!problem.empty()) {
     if (why != nullptr) *why = problem;
     return false;
   }
+  if (heads != nullptr && !cached && response.status != 204) {
+    heads->Remember(response, date);
+  }
+  const bool use_cache = heads != nullptr && response.status != 204;
   // The head is written in one piece through a pointer: a dozen appends,
   // each checking capacity, were most of the cost of a small response.
   const std::size_t start = out.size();
-  out.resize(start + HeadBound(response, date));
+  out.resize(start + (use_cache ? heads->start().size() + kFixedHeadBytes +
+                                      ExtraHeadersBound(response)
+                                : HeadBound(response, date)));
   char* const first = out.data() + start;
-  const char* const last = PutHead(first, response, date, framing);
-  out.resize(start + static_cast<std::size_t>(last - first));
+  char* p =
+      use_cache ? Put(first, heads->start()) : PutStart(first, response, date);
+  p = PutEnd(p, response, framing);
+  out.resize(start + static_cast<std::size_t>(p - first));
   if (!framing.head) out.append(response.body);
   return true;
 }

@@ -4,6 +4,7 @@
 
 #include <regex>
 #include <string>
+#include <vector>
 
 namespace twelve::http {
 namespace {
@@ -111,6 +112,51 @@ TEST(ResponseWriter, RefusesStatusOutOfRange) {
   std::string out;
   EXPECT_FALSE(AppendResponse(out, Response::Text("", 99), kDate, {}));
   EXPECT_FALSE(AppendResponse(out, Response::Text("", 600), kDate, {}));
+}
+
+// The same bytes with a HeadCache as without, whatever changes from one
+// response to the next (status, type, date, framing, headers, 204, HEAD),
+// and the same refusals.
+TEST(ResponseWriter, HeadCacheWritesTheSameBytes) {
+  constexpr std::string_view kLaterDate = "Sat, 28 Nov 2026 01:02:04 GMT";
+  Response svg = Response::Text("<svg/>");
+  svg.content_type = std::string_view("image/svg+xml");
+  Response unsafe = Response::Text("x");
+  unsafe.content_type = std::string_view("text/plain\r\nX-Evil: 1");
+  const Response no_content{204, content_type::kText, "", {}};
+  const std::vector<Response> responses = {
+      Response::Html("hi"),
+      Response::Html("hello"),
+      Response::Html("hi", 404),
+      Response::Text("hi"),
+      svg,
+      Response::Html("x").With("Retry-After", "1"),
+      no_content,
+      Response::Html("again"),
+      unsafe,
+      Response::Html("after"),
+      Response::Html("x").With("Bad Name", "1"),
+  };
+  const std::vector<ResponseFraming> framings = {
+      {}, {11, false, false}, {10, true, false}, {11, true, true}};
+  HeadCache heads;
+  for (std::string_view date : {kDate, kLaterDate}) {
+    for (const ResponseFraming& framing : framings) {
+      for (const Response& response : responses) {
+        std::string plain;
+        std::string cached;
+        std::string_view why_plain;
+        std::string_view why_cached;
+        const bool ok =
+            AppendResponse(plain, response, date, framing, &why_plain);
+        EXPECT_EQ(AppendResponse(cached, response, date, framing, &why_cached,
+                                 &heads),
+                  ok);
+        EXPECT_EQ(cached, plain);
+        EXPECT_EQ(why_cached, why_plain);
+      }
+    }
+  }
 }
 
 TEST(DateCache, FormatsImfFixdate) {

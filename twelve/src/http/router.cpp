@@ -26,10 +26,12 @@ std::string AllowHeader(std::vector<std::string> methods) {
   return allow;
 }
 
-Router::Match WithStatus(int status, std::string_view route) {
+Router::Match WithStatus(int status, std::string_view route,
+                         std::uint32_t route_index) {
   Router::Match match;
   match.status = status;
   match.route = route;
+  match.route_index = route_index;
   return match;
 }
 
@@ -104,7 +106,8 @@ Router::Path& Router::PathEntry(std::string path) {
       Path{std::move(path), {}, {}, std::move(segments)});
 }
 
-Router::Match Router::ForMethod(const Path& entry, std::string_view method) {
+Router::Match Router::ForMethod(const Path& entry, std::uint32_t index,
+                                std::string_view method) {
   const Route* found = nullptr;
   for (const Route& route : entry.routes) {
     if (route.method == method) {
@@ -115,6 +118,7 @@ Router::Match Router::ForMethod(const Path& entry, std::string_view method) {
   }
   Match match;
   match.route = entry.path;
+  match.route_index = index;
   if (found == nullptr) {
     match.status = 405;
     match.allow = entry.allow;
@@ -131,30 +135,35 @@ Router::Match Router::ForMethod(const Path& entry, std::string_view method) {
 // cost nothing to the routes that have none.
 Router::Match Router::Find(std::string_view method, std::string_view path,
                            PathParamStorage& storage) const {
-  for (const Path& entry : exact_) {
-    if (entry.path == path) return ForMethod(entry, method);
+  for (std::size_t i = 0; i < exact_.size(); ++i) {
+    if (exact_[i].path == path) {
+      return ForMethod(exact_[i], static_cast<std::uint32_t>(i), method);
+    }
   }
-  if (patterns_.empty()) return WithStatus(404, {});
+  if (patterns_.empty()) return WithStatus(404, {}, 0);
   return FindPattern(method, path, storage);
 }
 
 Router::Match Router::FindPattern(std::string_view method,
                                   std::string_view path,
                                   PathParamStorage& storage) const {
-  for (const Path& entry : patterns_) {
+  for (std::size_t i = 0; i < patterns_.size(); ++i) {
+    const Path& entry = patterns_[i];
+    // Patterns are numbered after the exact paths.
+    const auto index = static_cast<std::uint32_t>(exact_.size() + i);
     switch (MatchRoutePattern(entry.segments, path, storage)) {
       case PatternMatch::kNo:
         continue;
       case PatternMatch::kMalformedEscape:
-        return WithStatus(400, entry.path);
+        return WithStatus(400, entry.path, index);
       case PatternMatch::kYes: {
-        Match match = ForMethod(entry, method);
+        Match match = ForMethod(entry, index, method);
         if (match.status == 200) match.params = storage.params;
         return match;
       }
     }
   }
-  return WithStatus(404, {});
+  return WithStatus(404, {}, 0);
 }
 
 }  // namespace twelve

@@ -310,6 +310,28 @@ TEST(Router, ExactRouteNamesItselfAndHasNoParams) {
   EXPECT_EQ(Find(router, "GET", "/nowhere").route, "");
 }
 
+// Each registered path has its own index, whatever the method or status
+// (200, 405, 400), so a table indexed by it labels requests like the name.
+TEST(Router, EachRegisteredPathHasItsOwnIndex) {
+  Router router;
+  router.Get("/", Ok).Post("/", Ok).Get("/livez", Ok).Get("/notes/{id}", Ok);
+  router.Get("/users/{name}", Ok);
+  const Router::Match root = Find(router, "GET", "/");
+  EXPECT_EQ(Find(router, "POST", "/").route_index, root.route_index);
+  EXPECT_EQ(Find(router, "DELETE", "/").route_index, root.route_index);
+  const std::vector<std::uint32_t> indexes = {
+      root.route_index, Find(router, "GET", "/livez").route_index,
+      Find(router, "GET", "/notes/7").route_index,
+      Find(router, "GET", "/users/ann").route_index};
+  for (std::size_t i = 0; i < indexes.size(); ++i) {
+    for (std::size_t j = i + 1; j < indexes.size(); ++j) {
+      EXPECT_NE(indexes[i], indexes[j]) << i << " and " << j;
+    }
+  }
+  EXPECT_EQ(Find(router, "PUT", "/notes/7").route_index, indexes[2]);    // 405
+  EXPECT_EQ(Find(router, "GET", "/notes/%zz").route_index, indexes[2]);  // 400
+}
+
 TEST(Router, StorageIsReusedAcrossRequests) {
   Router router;
   router.Get("/notes/{id}", Ok);

@@ -8,9 +8,11 @@
 
 #include <csignal>
 #include <mutex>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/support/capturing_sink.hpp"
 
@@ -111,6 +113,34 @@ TEST_F(ServerTest, AsyncAnswerFromAnotherThreadArrivesInOrder) {
   ASSERT_NE(now, std::string::npos) << answer;
   EXPECT_LT(later, now);
   StopServing();
+}
+
+// Generated request ids are the worker's prefix and a hex counter that
+// counts up by one, carrying across digits (0x09 -> 0x0a, 0x0f -> 0x10).
+TEST_F(ServerTest, GeneratedRequestIdsCountUpInHex) {
+  router_.Get("/id", [](const Request& request) {
+    return Response::Text("<" + std::string(request.request_id) + ">");
+  });
+  StartServing();
+  std::string requests;
+  for (int i = 0; i < 39; ++i)
+    requests += "GET /id HTTP/1.1\r\nHost: x\r\n\r\n";
+  requests += "GET /id HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::string answer = Exchange(server_->port(), requests);
+  StopServing();
+  const std::regex id(R"(<([0-9a-f]{8})-([0-9a-f]{12})>)");
+  std::vector<std::uint64_t> counters;
+  std::string prefix;
+  for (auto it = std::sregex_iterator(answer.begin(), answer.end(), id);
+       it != std::sregex_iterator(); ++it) {
+    if (prefix.empty()) prefix = (*it)[1];
+    EXPECT_EQ((*it)[1], prefix);  // one connection: one worker
+    counters.push_back(std::stoull((*it)[2], nullptr, 16));
+  }
+  ASSERT_EQ(counters.size(), 40u) << answer;
+  for (std::size_t i = 1; i < counters.size(); ++i) {
+    EXPECT_EQ(counters[i], counters[i - 1] + 1) << i;
+  }
 }
 
 TEST_F(ServerTest, InvalidResponseHeaderBecomes500) {

@@ -63,6 +63,9 @@ Worker::Worker(ServerState& state, int index)
     request_id_prefix_[i] = kHex[(random >> (4 * (7 - i))) & 0xf];
   }
   request_id_prefix_[8] = '-';
+  std::memcpy(request_id_, request_id_prefix_, sizeof request_id_prefix_);
+  std::memset(request_id_ + sizeof request_id_prefix_, '0',
+              kRequestIdLength - sizeof request_id_prefix_);
 }
 
 Worker::~Worker() = default;
@@ -113,14 +116,22 @@ std::vector<std::shared_ptr<Connection>> Worker::Snapshot() const {
 // counter's 12 digits go two at a time.
 std::size_t Worker::NextRequestId(char* out, std::size_t size) {
   if (size < kRequestIdLength) return 0;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::memcpy(out, request_id_prefix_, sizeof request_id_prefix_);
-  std::uint64_t counter = ++request_id_counter_;
-  char* p = out + kRequestIdLength;
-  for (int byte = 0; byte < 6; ++byte, counter >>= 8) {
-    *--p = kHex[counter & 0xf];
-    *--p = kHex[(counter >> 4) & 0xf];
+  // The counter's hex digits are incremented in place, carrying like an
+  // odometer (past "ffffffffffff" they start again from zero): usually one
+  // digit changes, where formatting the twelve took ~80 instructions.
+  char* digit = request_id_ + kRequestIdLength;
+  while (--digit >= request_id_ + sizeof request_id_prefix_) {
+    if (*digit == '9') {
+      *digit = 'a';
+      break;
+    }
+    if (*digit != 'f') {
+      ++*digit;
+      break;
+    }
+    *digit = '0';
   }
+  std::memcpy(out, request_id_, kRequestIdLength);
   return kRequestIdLength;
 }
 

@@ -71,6 +71,7 @@ class Worker {
   // For connections, on this worker's thread only.
   ServerState& state() { return state_; }
   DateCache& date() { return date_; }
+  HeadCache& heads() { return heads_; }
   AccessLog& access_log() { return access_log_; }
   RequestMetrics& request_metrics() { return request_metrics_; }
   Poller& poller() { return poller_; }
@@ -135,15 +136,16 @@ class Worker {
   std::vector<Worker*> peers_;
   bool release_posted_ = false;
   DateCache date_;
+  HeadCache heads_;
   AccessLog access_log_;  // after io_: it posts to it
   RequestMetrics request_metrics_;
   std::vector<char> read_buffer_;
   std::vector<HeaderField> header_scratch_;
   PathParamStorage path_params_;
-  char request_id_prefix_[9];  // 8 hex digits and "-"
-  std::uint64_t request_id_counter_ = 0;
-  std::uint64_t span_id_state_;  // splitmix64's; this worker's only
-  bool closing_ = false;         // answers say Connection: close
+  char request_id_prefix_[9];          // 8 hex digits and "-"
+  char request_id_[kRequestIdLength];  // the prefix and the last counter
+  std::uint64_t span_id_state_;        // splitmix64's; this worker's only
+  bool closing_ = false;               // answers say Connection: close
   bool draining_ = false;  // the listener is closed: idle connections close
   std::chrono::steady_clock::time_point last_refusal_warning_{};
   std::chrono::steady_clock::time_point last_eviction_warning_{};

@@ -41,12 +41,13 @@ class LocalHistogram {
   explicit LocalHistogram(std::span<const std::uint64_t> bounds)
       : bounds_(bounds) {}
 
-  // Only from the owner thread.
-  void Observe(std::uint64_t value) {
+  // Only from the owner thread. `times` observations of `value` at once (a
+  // pipelined batch's requests share their arrival and their answer).
+  void Observe(std::uint64_t value, std::uint64_t times = 1) {
     std::size_t bucket = 0;
     while (bucket < bounds_.size() && value > bounds_[bucket]) ++bucket;
-    buckets_[bucket].Add(1);
-    sum_.Add(value);
+    buckets_[bucket].Add(times);
+    sum_.Add(value * times);
   }
 
   // Adds this histogram to `totals` (built with the same bounds). From any

@@ -22,6 +22,7 @@
 // std::logic_error. Register routes before serving; Find() is then safe to
 // call from every I/O thread at once.
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -63,6 +64,10 @@ class Router {
     // 405; empty for 404. Logs and metrics label requests with it, never
     // with the raw path. Points into the Router: valid while it lives.
     std::string_view route;
+    // With `route` (not for 404): the registered path's position among the
+    // router's paths, so that per-route tables (the metrics) index rather
+    // than compare names. Stable once routes are registered.
+    std::uint32_t route_index = 0;
     // For 200: the path parameters, views into the storage given to Find()
     // and into the path. Empty for an exact path.
     std::span<const PathParam> params;
@@ -93,7 +98,8 @@ class Router {
   };
   Router& Add(Route route, std::string path);
   Path& PathEntry(std::string path);
-  static Match ForMethod(const Path& entry, std::string_view method);
+  static Match ForMethod(const Path& entry, std::uint32_t index,
+                         std::string_view method);
   Match FindPattern(std::string_view method, std::string_view path,
                     PathParamStorage& storage) const;
 
