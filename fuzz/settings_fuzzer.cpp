@@ -134,7 +134,7 @@ void CheckAccepted(const Settings& settings) {
   Require(store.ok() ||
               (!settings.Has("REDIS_URL") && !settings.Has("DATABASE_URL")),
           "a URL the table accepted attaches a store");
-  (void)welcome::StoreOptionsFrom(settings);
+  (void)twelve::StoreOptionsFrom(settings);
   NullSink sink;
   Logger log(sink, LogLevel::kDebug, LogFormat::kJson);
   LogStarting(log, "welcome", settings);

@@ -11,8 +11,9 @@ twelve::Status Service::Start(twelve::ServeContext& context) {
   twelve::Result<CounterMetrics> metrics =
       RegisterCounterMetrics(context.metrics());
   if (!metrics.ok()) return metrics.status();
-  auto store = OpenCounterStore(*url, StoreOptionsFrom(context.settings()),
-                                context.loops(), context.log());
+  auto store =
+      OpenCounterStore(*url, twelve::StoreOptionsFrom(context.settings()),
+                       context.loops(), context.log());
   if (!store.ok()) return store.status();
   store_ = NewCoalescingCounterStore(std::move(*store), context.loops(),
                                      context.log(), *metrics);

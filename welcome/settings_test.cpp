@@ -82,7 +82,7 @@ TEST(WelcomeSettings, PasswordMaskedInEffectiveConfig) {
 TEST(WelcomeSettings, StoreTimeoutsAreParsed) {
   Parsed parsed = ParseWith({{"STORE_TIMEOUT", "250ms"}});
   twelve::StoreOptions options =
-      StoreOptionsFrom(std::get<twelve::Settings>(parsed));
+      twelve::StoreOptionsFrom(std::get<twelve::Settings>(parsed));
   EXPECT_EQ(options.operation_timeout.count(), 250);
   EXPECT_EQ(options.connect_timeout.count(), 1000);
 }

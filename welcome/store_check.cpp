@@ -60,7 +60,8 @@ twelve::Result<std::string> CheckStore(const twelve::TaskContext& context) {
   if (url->kind == twelve::StoreUrl::Kind::kSqlite) {
     if (twelve::Status file = CheckSqliteFile(*url); !file.ok()) return file;
   }
-  const twelve::StoreOptions options = StoreOptionsFrom(context.settings);
+  const twelve::StoreOptions options =
+      twelve::StoreOptionsFrom(context.settings);
   const auto timeout = options.connect_timeout + options.operation_timeout;
   twelve::TaskLoop loop;
   auto opened = OpenCounterStore(*url, options, loop.loops(), context.log);

@@ -19,7 +19,7 @@ class TaskRun {
   bool Open(int& code) {
     twelve::Result<twelve::StoreUrl> url = ChooseStore(context_.settings);
     if (url.ok()) {
-      options_ = StoreOptionsFrom(context_.settings);
+      options_ = twelve::StoreOptionsFrom(context_.settings);
       auto store =
           OpenCounterStore(*url, options_, loop_.loops(), context_.log);
       if (store.ok()) {

@@ -8,8 +8,9 @@ namespace notes {
 twelve::Status Service::Start(twelve::ServeContext& context) {
   twelve::Result<twelve::StoreUrl> url = DatabaseUrl(context.settings());
   if (!url.ok()) return url.status();
-  auto db = twelve::sql::Open(*url, StoreOptionsFrom(context.settings()),
-                              context.loops(), context.log());
+  auto db =
+      twelve::sql::Open(*url, twelve::StoreOptionsFrom(context.settings()),
+                        context.loops(), context.log());
   if (!db.ok()) return db.status();
   db_ = std::move(*db);
   context.log().Info("store attached",

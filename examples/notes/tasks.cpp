@@ -14,7 +14,7 @@ twelve::Status RunMigrations(const twelve::TaskContext& context) {
   twelve::Result<twelve::StoreUrl> url = DatabaseUrl(context.settings);
   if (!url.ok()) return url.status();
   auto db = twelve::sql::BlockingClient::Open(
-      *url, StoreOptionsFrom(context.settings), context.log);
+      *url, twelve::StoreOptionsFrom(context.settings), context.log);
   if (!db.ok()) return db.status();
   std::vector<twelve::Migration> migrations = Migrations((*db)->kind());
   const std::size_t count = migrations.size();

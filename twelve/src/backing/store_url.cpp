@@ -41,18 +41,6 @@ Status RejectParameters(const boost::urls::url_view& view,
   return Expected("an empty query parameter is not allowed", form);
 }
 
-std::string_view FormOf(StoreUrl::Kind kind) {
-  switch (kind) {
-    case StoreUrl::Kind::kRedis:
-      return kRedisForm;
-    case StoreUrl::Kind::kPostgres:
-      return kPostgresForm;
-    case StoreUrl::Kind::kSqlite:
-      return kSqliteForm;
-  }
-  return kRedisForm;
-}
-
 // A decimal number from 0 to `max`, as a whole; nullopt for anything else
 // (the caller says what was expected).
 std::optional<long long> ParseNumber(std::string_view text, long long max) {
@@ -67,7 +55,7 @@ std::optional<long long> ParseNumber(std::string_view text, long long max) {
 }
 
 Status ParseAuthority(const boost::urls::url_view& view, StoreUrl& url) {
-  std::string_view form = FormOf(url.kind);
+  std::string_view form = StoreUrlForm(url.kind);
   if (view.has_userinfo()) {
     url.user = view.user();
     if (view.has_password()) url.password = view.password();
@@ -160,6 +148,30 @@ Status ParseSqlite(const boost::urls::url_view& view, StoreUrl& url) {
 }
 
 }  // namespace
+
+std::string_view StoreUrlForm(StoreUrl::Kind kind) {
+  switch (kind) {
+    case StoreUrl::Kind::kRedis:
+      return kRedisForm;
+    case StoreUrl::Kind::kPostgres:
+      return kPostgresForm;
+    case StoreUrl::Kind::kSqlite:
+      return kSqliteForm;
+  }
+  return kRedisForm;
+}
+
+std::string_view StoreKindName(StoreUrl::Kind kind) {
+  switch (kind) {
+    case StoreUrl::Kind::kRedis:
+      return "redis";
+    case StoreUrl::Kind::kPostgres:
+      return "postgres";
+    case StoreUrl::Kind::kSqlite:
+      return "sqlite";
+  }
+  return "redis";
+}
 
 std::string StoreUrl::Masked() const { return MaskUrlPassword(original); }
 

@@ -139,4 +139,17 @@ std::string DescribeChoice(const std::vector<std::string>& choices) {
   return text;
 }
 
+std::string DescribeStoreUrl(const std::vector<StoreUrl::Kind>& kinds) {
+  static const std::vector<StoreUrl::Kind> kAny = {StoreUrl::Kind::kRedis,
+                                                   StoreUrl::Kind::kPostgres,
+                                                   StoreUrl::Kind::kSqlite};
+  const std::vector<StoreUrl::Kind>& shown = kinds.empty() ? kAny : kinds;
+  std::string text;
+  for (std::size_t i = 0; i < shown.size(); ++i) {
+    if (i > 0) text += " or ";
+    text += StoreUrlForm(shown[i]);
+  }
+  return text;
+}
+
 }  // namespace twelve

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "twelve/backing/store_url.hpp"
+
 namespace twelve {
 
 // A base-10 integer, optionally negative: "5000", "-1".
@@ -40,5 +42,8 @@ std::string DescribeInteger(std::int64_t min, std::int64_t max);
 std::string DescribeDuration(std::int64_t min_ms, std::int64_t max_ms);
 std::string DescribeBytes(std::int64_t min, std::int64_t max);
 std::string DescribeChoice(const std::vector<std::string>& choices);
+// The forms of the store URLs `kinds` allows (any kind when empty), joined
+// by "or".
+std::string DescribeStoreUrl(const std::vector<StoreUrl::Kind>& kinds);
 
 }  // namespace twelve

@@ -8,7 +8,7 @@
 namespace twelve {
 namespace {
 
-using Value = std::variant<std::string, std::int64_t>;
+using Value = std::variant<std::string, std::int64_t, StoreUrl>;
 
 constexpr std::string_view kMask = "********";
 // Long values are cut in error messages: the start is enough to recognise
@@ -27,10 +27,28 @@ std::string Expected(const Setting& setting) {
       return DescribeBytes(setting.min, setting.max);
     case SettingType::kChoice:
       return DescribeChoice(setting.choices);
+    case SettingType::kStoreUrl:
+      return DescribeStoreUrl(setting.store_kinds);
     case SettingType::kString:
       break;
   }
   return setting.validate ? "see description" : "any text";
+}
+
+// A URL of one of the kinds `setting` allows, or kInvalidArgument: the
+// parser's own words for a malformed URL, the allowed forms for another kind.
+Result<Value> ParseStoreUrlValue(const Setting& setting,
+                                 std::string_view text) {
+  Result<StoreUrl> url = ParseStoreUrl(text);
+  if (!url.ok()) return url.status();
+  const std::vector<StoreUrl::Kind>& kinds = setting.store_kinds;
+  if (!kinds.empty() &&
+      std::find(kinds.begin(), kinds.end(), url->kind) == kinds.end()) {
+    return Status::InvalidArgument(DescribeStoreUrl(kinds) + " (got a " +
+                                   std::string(StoreKindName(url->kind)) +
+                                   " URL)");
+  }
+  return Value(std::move(*url));
 }
 
 std::optional<std::int64_t> ParseNumber(SettingType type,
@@ -45,6 +63,7 @@ std::optional<std::int64_t> ParseNumber(SettingType type,
       return ParseBytes(text);
     case SettingType::kString:
     case SettingType::kChoice:
+    case SettingType::kStoreUrl:
       break;
   }
   return std::nullopt;
@@ -63,6 +82,9 @@ Result<Value> ParseValue(const Setting& setting, std::string_view text) {
       return Status::InvalidArgument(Expected(setting));
     }
     return Value(std::string(text));
+  }
+  if (setting.type == SettingType::kStoreUrl) {
+    return ParseStoreUrlValue(setting, text);
   }
   const std::optional<std::int64_t> number = ParseNumber(setting.type, text);
   if (!number || *number < setting.min || *number > setting.max) {
@@ -93,6 +115,10 @@ void CheckDefinition(const Setting& setting) {
   if (setting.min > setting.max) bug("min is above max");
   if (setting.type == SettingType::kChoice && setting.choices.empty()) {
     bug("a choice needs choices");
+  }
+  if (setting.type == SettingType::kStoreUrl &&
+      setting.secrecy == Secrecy::kPublic) {
+    bug("a store URL may hold a password: it cannot be public");
   }
   if (setting.default_value) {
     const Result<Value> value = ParseValue(setting, *setting.default_value);
@@ -140,6 +166,8 @@ const char* TypeName(SettingType type) {
       return "a byte size";
     case SettingType::kChoice:
       return "a choice";
+    case SettingType::kStoreUrl:
+      return "a store URL";
   }
   return "an unknown type";
 }
@@ -255,6 +283,10 @@ std::int64_t Settings::Integer(std::string_view name) const {
 std::chrono::milliseconds Settings::Duration(std::string_view name) const {
   return std::chrono::milliseconds(
       std::get<std::int64_t>(*Find(name, SettingType::kDuration)));
+}
+
+const StoreUrl& Settings::Url(std::string_view name) const {
+  return std::get<StoreUrl>(*Find(name, SettingType::kStoreUrl));
 }
 
 std::uint64_t Settings::Bytes(std::string_view name) const {

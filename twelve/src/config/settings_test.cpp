@@ -326,6 +326,70 @@ TEST(Settings, WrongTypeErrorNamesTheSetting) {
   }
 }
 
+// A table with a store URL setting of the given kinds.
+SettingsTable StoreUrlTable(std::vector<StoreUrl::Kind> kinds) {
+  SettingsTable table;
+  table.Add({.name = "STORE",
+             .type = SettingType::kStoreUrl,
+             .store_kinds = std::move(kinds),
+             .secrecy = Secrecy::kUrlPassword,
+             .doc = "The store."});
+  return table;
+}
+
+TEST(Settings, StoreUrlIsParsedOnceAndReadBackWhole) {
+  const Settings settings = MustParse(
+      {{"STORE", "postgres://u:pw@db.example:6543/app?sslmode=require"}},
+      StoreUrlTable({StoreUrl::Kind::kPostgres}));
+  const StoreUrl& url = settings.Url("STORE");
+  EXPECT_EQ(url.kind, StoreUrl::Kind::kPostgres);
+  EXPECT_EQ(url.host, "db.example");
+  EXPECT_EQ(url.port, 6543);
+  EXPECT_EQ(url.path, "app");
+  EXPECT_EQ(url.password, "pw");
+  // The driver's reading rides along, so nothing parses the text again.
+  EXPECT_NE(url.driver_settings, nullptr);
+  EXPECT_THROW(settings.String("STORE"), std::logic_error);
+}
+
+TEST(Settings, StoreUrlOfAnotherKindNamesTheFormsAllowed) {
+  const std::vector<SettingError> errors = MustFail(
+      {{"STORE", "redis://:hunter2@cache:6379"}},
+      StoreUrlTable({StoreUrl::Kind::kPostgres, StoreUrl::Kind::kSqlite}));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].ToString(),
+            "STORE=\"redis://:********@cache:6379\": expected "
+            "postgres://user:password@host[:port]/database or "
+            "sqlite:///absolute/path/to/file.db (got a redis URL)");
+}
+
+TEST(Settings, MalformedStoreUrlGetsTheParsersWords) {
+  const std::vector<SettingError> errors =
+      MustFail({{"STORE", "redis://:hunter2@cache:99999"}},
+               StoreUrlTable({StoreUrl::Kind::kRedis}));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].expected.find("the port must be a number"),
+            std::string::npos);
+  EXPECT_EQ(errors[0].ToString().find("hunter2"), std::string::npos);
+}
+
+TEST(Settings, StoreUrlOfAnyKindWhenNoneIsNamed) {
+  const SettingsTable table = StoreUrlTable({});
+  EXPECT_EQ(
+      MustParse({{"STORE", "sqlite:///tmp/a.db"}}, table).Url("STORE").kind,
+      StoreUrl::Kind::kSqlite);
+  EXPECT_EQ(MustParse({{"STORE", "redis://cache"}}, table).Url("STORE").kind,
+            StoreUrl::Kind::kRedis);
+  EXPECT_NE(table.RenderMarkdown().find("redis://[user][:password@]host"),
+            std::string::npos);
+}
+
+TEST(SettingsTable, PublicStoreUrlIsABug) {
+  SettingsTable table;
+  EXPECT_THROW(table.Add({.name = "STORE", .type = SettingType::kStoreUrl}),
+               std::logic_error);
+}
+
 TEST(SettingsTable, DuplicateAddThrows) {
   SettingsTable table = TestTable();
   EXPECT_THROW(table.Add({.name = "PORT"}), std::logic_error);

@@ -150,19 +150,30 @@ Status BindOnce(const ServerConfig& server) {
 // Factor VI: the process keeps no state on its disk. A setting that points
 // at a writable path would let it; a sqlite: URL is the one such file an
 // app may name, and is shown as what it writes.
+void ReportSqliteFile(Report& report, const std::string& setting,
+                      const std::string& path) {
+  report.Line("info", "filesystem",
+              "the app writes " + path + " (" + setting +
+                  ", SQLite), and its -wal and -shm files beside it");
+}
+
 void CheckFilesystem(Report& report, const SettingsTable& table,
                      const Settings& settings) {
   bool flagged = false;
   for (const Setting& setting : table.settings()) {
-    if (setting.type != SettingType::kString || !settings.Has(setting.name)) {
+    if (!settings.Has(setting.name)) continue;
+    if (setting.type == SettingType::kStoreUrl) {
+      const StoreUrl& url = settings.Url(setting.name);
+      if (url.kind != StoreUrl::Kind::kSqlite) continue;
+      ReportSqliteFile(report, setting.name, url.path);
+      flagged = true;
       continue;
     }
+    if (setting.type != SettingType::kString) continue;
     const std::string& value = settings.String(setting.name);
     if (value.starts_with("sqlite://")) {
-      const std::string path = value.substr(std::string("sqlite://").size());
-      report.Line("info", "filesystem",
-                  "the app writes " + path + " (" + setting.name +
-                      ", SQLite), and its -wal and -shm files beside it");
+      ReportSqliteFile(report, setting.name,
+                       value.substr(std::string("sqlite://").size()));
       flagged = true;
       continue;
     }

@@ -53,4 +53,10 @@ struct StoreUrl {
 // driver does not know are refused, naming the parameter.
 Result<StoreUrl> ParseStoreUrl(std::string_view url);
 
+// The form a URL of `kind` takes, as errors and docs show it
+// ("redis://[user][:password@]host[:port][/db]").
+std::string_view StoreUrlForm(StoreUrl::Kind kind);
+// "redis", "postgres" or "sqlite".
+std::string_view StoreKindName(StoreUrl::Kind kind);
+
 }  // namespace twelve

@@ -10,6 +10,9 @@
 // An empty value counts as unset (so `PORT=` in a .env file means "default").
 // Durations: "250ms", "10s", "2m"; a bare number is seconds.
 // Byte sizes: a bare number of bytes, or with KiB, MiB or GiB.
+// Store URLs (factor IV) are parsed here, once (ParseStoreUrl), and read
+// back whole: Settings::Url() hands out the parsed StoreUrl, so an app never
+// parses the text again.
 
 #include <chrono>
 #include <cstdint>
@@ -23,11 +26,19 @@
 #include <variant>
 #include <vector>
 
+#include "twelve/backing/store_url.hpp"
 #include "twelve/status.hpp"
 
 namespace twelve {
 
-enum class SettingType { kString, kInteger, kDuration, kBytes, kChoice };
+enum class SettingType {
+  kString,
+  kInteger,
+  kDuration,
+  kBytes,
+  kChoice,
+  kStoreUrl,  // a backing store's URL: its password is never shown
+};
 
 enum class Secrecy {
   kPublic,       // shown as is
@@ -48,6 +59,8 @@ struct Setting {
   std::int64_t min = INT64_MIN;
   std::int64_t max = INT64_MAX;
   std::vector<std::string> choices{};  // for kChoice
+  // For kStoreUrl: the kinds of store the setting may name (empty: any).
+  std::vector<StoreUrl::Kind> store_kinds{};
   Secrecy secrecy = Secrecy::kPublic;
   std::string doc{};          // one line, for docs/config.md and .env.example
   std::string default_doc{};  // shown instead of default_value in docs,
@@ -99,6 +112,8 @@ class Settings {
   std::int64_t Integer(std::string_view name) const;
   std::chrono::milliseconds Duration(std::string_view name) const;
   std::uint64_t Bytes(std::string_view name) const;
+  // A kStoreUrl setting, parsed and of one of the kinds the table allows.
+  const StoreUrl& Url(std::string_view name) const;
 
   struct Shown {
     std::string name;
@@ -110,7 +125,7 @@ class Settings {
 
  private:
   friend class SettingsTable;
-  using Value = std::variant<std::string, std::int64_t>;
+  using Value = std::variant<std::string, std::int64_t, StoreUrl>;
   const Value* Find(std::string_view name, SettingType type) const;
 
   std::map<std::string, std::pair<SettingType, Value>, std::less<>> values_;
