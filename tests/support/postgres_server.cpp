@@ -1,4 +1,6 @@
 // How the tests run PostgreSQL; the pytest fixtures mirror these commands.
+// Past the usual length: each step below (initdb, TLS files, start, wait,
+// stop) is short, and the order they run in reads best in one place.
 // As root, each command is prefixed with `runuser -u postgres --` (the
 // Debian package's system user: PostgreSQL refuses to run as root), DIR is
 // a fresh temp dir owned by postgres with mode 0700, and B is

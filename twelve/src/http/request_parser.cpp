@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <boost/beast/http/error.hpp>
 #include <cstdint>
+#include <functional>
 #include <string>
+
+#include "http/http_version.hpp"
 
 namespace twelve::http {
 namespace beast = boost::beast;
@@ -11,34 +14,11 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-// The HTTP-version of a request line that Beast has read up to it, and
-// what follows it (up to its CRLF): Beast has read the method and the
-// target, so it starts after the second space. Empty when there is none.
-std::string_view VersionOf(std::string_view line) {
-  std::size_t first = line.find(' ');
-  if (first == std::string_view::npos) return {};
-  std::size_t second = line.find(' ', first + 1);
-  if (second == std::string_view::npos) return {};
-  return line.substr(second + 1, 10);
-}
-
-// Beast reports a malformed HTTP-version and an unsupported one alike. Only
-// a well-formed one ("HTTP/" DIGIT "." DIGIT, then CRLF or the start of it)
-// is a 505; anything else ("http/1.1", "HTTP/1.1 ", a bare LF after it) is a
-// malformed request line.
-bool IsWellFormedVersion(std::string_view version) {
-  if (version.size() < 8 || !version.starts_with("HTTP/") ||
-      !IsDigit(version[5]) || version[6] != '.' || !IsDigit(version[7])) {
-    return false;
-  }
-  return std::string_view("\r\n").starts_with(version.substr(8));
-}
-
-// HTTP/1.2 to HTTP/1.9: a minor version of HTTP/1 above the one implemented.
-bool IsHigherMinorVersion(std::string_view version) {
-  return IsWellFormedVersion(version) && version[5] == '1' && version[7] >= '2';
+// True when `part` lies within `whole` (not a literal such as "/").
+bool InTarget(std::string_view part, std::string_view whole) {
+  return std::less_equal<const char*>()(whole.data(), part.data()) &&
+         std::less_equal<const char*>()(part.data() + part.size(),
+                                        whole.data() + whole.size());
 }
 
 // What each of Beast's errors says was wrong, for the client and the log.
@@ -323,12 +303,20 @@ void RequestParser::on_header_impl(beast::error_code& ec) {
     Fail(verdict.status, verdict.reason, ec);
     return;
   }
-  std::string_view path, query;
   std::string_view target(base_ + target_offset_, target_size_);
-  if (!SplitTarget(target, path, query)) {
+  std::optional<TargetParts> parts = SplitTarget(target);
+  if (!parts) {
     Fail(400, "request target must be an absolute path", ec);
     return;
   }
+  const auto offset_in_target = [&](std::string_view part) {
+    return static_cast<std::uint32_t>(part.data() - target.data());
+  };
+  root_path_ = !InTarget(parts->path, target);
+  path_offset_ = root_path_ ? 0 : offset_in_target(parts->path);
+  path_size_ = static_cast<std::uint32_t>(parts->path.size());
+  query_offset_ = parts->query.empty() ? 0 : offset_in_target(parts->query);
+  query_size_ = static_cast<std::uint32_t>(parts->query.size());
   // Valid framing with Transfer-Encoding means exactly "chunked"; Beast
   // must have seen the same, or the two would disagree on the body's end.
   chunked_ = facts_.transfer_encoding_headers > 0;
@@ -373,7 +361,9 @@ void RequestParser::Fill(const char* request, std::vector<HeaderField>& headers,
   }
   out.method = std::string_view(request + method_offset_, method_size_);
   out.target = std::string_view(request + target_offset_, target_size_);
-  SplitTarget(out.target, out.path, out.query);
+  out.path = root_path_ ? std::string_view("/")
+                        : out.target.substr(path_offset_, path_size_);
+  out.query = out.target.substr(query_offset_, query_size_);
   out.version = facts_.version;
   out.headers = headers;
   out.body = chunked_body_
@@ -392,29 +382,19 @@ bool IsSaneRequestId(std::string_view id) {
   return true;
 }
 
-bool SplitTarget(std::string_view target, std::string_view& path,
-                 std::string_view& query) {
+std::optional<TargetParts> SplitTarget(std::string_view target) {
   if (target.starts_with("http://") || target.starts_with("https://")) {
     std::size_t authority = target.find("//") + 2;
     std::size_t slash = target.find_first_of("/?", authority);
-    if (slash == std::string_view::npos) {
-      path = "/";
-      query = {};
-      return true;
-    }
+    if (slash == std::string_view::npos) return TargetParts{"/", {}};
     target.remove_prefix(slash);
-    if (target.front() == '?') {
-      path = "/";
-      query = target.substr(1);
-      return true;
-    }
+    if (target.front() == '?') return TargetParts{"/", target.substr(1)};
   }
-  if (target.empty() || target.front() != '/') return false;
+  if (target.empty() || target.front() != '/') return std::nullopt;
   std::size_t mark = target.find('?');
-  path = target.substr(0, mark);
-  query = mark == std::string_view::npos ? std::string_view()
-                                         : target.substr(mark + 1);
-  return true;
+  return TargetParts{target.substr(0, mark), mark == std::string_view::npos
+                                                 ? std::string_view()
+                                                 : target.substr(mark + 1)};
 }
 
 }  // namespace twelve::http

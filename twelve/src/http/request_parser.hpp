@@ -120,6 +120,12 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   FramingFacts facts_;
   std::uint32_t method_offset_ = 0, method_size_ = 0;
   std::uint32_t target_offset_ = 0, target_size_ = 0;
+  // The target's parts, split once at the end of the header, as offsets
+  // from the target's start (the bytes Fill() reads may be another copy of
+  // the request). An absolute-form target without a path has path "/".
+  std::uint32_t path_offset_ = 0, path_size_ = 0;
+  std::uint32_t query_offset_ = 0, query_size_ = 0;
+  bool root_path_ = false;
   std::uint32_t body_offset_ = 0, body_size_ = 0;
   bool chunked_ = false;
   // Set at the end of a chunked request's header; its body starts at
@@ -133,9 +139,14 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 // True when `id` is safe to log and echo: 1 to 128 of [A-Za-z0-9._:-].
 bool IsSaneRequestId(std::string_view id);
 
-// The path of an origin-form ("/a?b") or absolute-form ("http://h/a?b")
-// target, split from its query. False when the target is neither.
-bool SplitTarget(std::string_view target, std::string_view& path,
-                 std::string_view& query);
+// A request target's path and query (without the '?'), as views of the
+// target, except an absolute-form target without a path, whose path is "/".
+struct TargetParts {
+  std::string_view path, query;
+};
+
+// The parts of an origin-form ("/a?b") or absolute-form ("http://h/a?b")
+// target; nullopt when the target is neither.
+std::optional<TargetParts> SplitTarget(std::string_view target);
 
 }  // namespace twelve::http

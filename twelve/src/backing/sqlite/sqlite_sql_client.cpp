@@ -1,3 +1,10 @@
+// sql::Client on SQLite: one thread of its own per database (open, run the
+// queued jobs of every loop as one group commit, lose and reopen the
+// database, deliver each answer to its loop), past the usual length: the job
+// queue, the transaction that groups a batch (a statement or a savepoint
+// per Transaction call, so one failing call undoes only its own work) and
+// the loss of the database read best side by side.
+
 #include "backing/sqlite/sqlite_sql_client.hpp"
 
 #include <sqlite3.h>
