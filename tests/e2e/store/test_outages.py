@@ -240,8 +240,10 @@ def cold_start(request, tmp_path_factory):
             time.sleep(0.5)
             readyz_later = status_of(server, "/readyz")
             running_later = server.running()
-            store.start()
+            # Taken before start() returns: the process may connect, and log
+            # "ready", while start() still waits for the store to answer.
             started = time.monotonic()
+            store.start()
             ready_at = poll(lambda: _ready_at(server), timeout=RECOVERY_BOUND)
             first = http_client.try_get(server.port, "/", timeout=5)
             yield ColdStart(server, livez, readyz, root, root_seconds,
