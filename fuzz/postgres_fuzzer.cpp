@@ -59,9 +59,9 @@ constexpr std::uint8_t kFlagHonestFinal = 1 << 5;
 constexpr std::uint8_t kFlagNoPassword = 1 << 6;
 constexpr std::uint8_t kFlagReadWrite = 1 << 7;  // else target any
 
-constexpr backing::PostgresStatement kStatements[] = {
-    {"add", "INSERT INTO counters VALUES ($1, $2) RETURNING value"},
-    {"get", "SELECT value FROM counters WHERE name = $1"},
+constexpr const char* kStatements[] = {
+    "INSERT INTO counters VALUES ($1, $2) RETURNING value",
+    "SELECT value FROM counters WHERE name = $1",
 };
 
 std::string Int32(std::int32_t value) {
@@ -138,10 +138,10 @@ class Session {
                static_cast<PostgresSettings::ChannelBinding>(
                    (flags & kFlagBinding) % 3),
                EndPointHash(flags)),
-        pipeline_(kStatements, std::chrono::seconds(10)) {
+        pipeline_(std::chrono::seconds(10)) {
     Hold(0, {"visits", "1"});
     Hold(1, {"visits"});
-    Hold(0, {"visits", "2"});  // named, while the first Parse is pending
+    Hold(0, {"visits", "2"});  // unnamed, while the first Parse is pending
     PostgresPipeline::Call raw;
     raw.query.sql = "SELECT 1";
     Hold(std::move(raw));
@@ -185,7 +185,7 @@ class Session {
 
   void Hold(int statement, std::vector<std::string> params) {
     PostgresPipeline::Call call;
-    call.query.statement = statement;
+    call.query.sql = kStatements[statement];  // prepared on first use
     call.query.params.assign(params.begin(), params.end());
     Hold(std::move(call));
   }

@@ -55,7 +55,7 @@ PostgresConnection::PostgresConnection(asio::io_context& io,
                   .log_transitions = options.log_transitions,
                   .metrics = options.metrics},
                  log),
-      pipeline_(options.statements, options.operation_timeout) {
+      pipeline_(options.operation_timeout) {
   // Read once, by ParseStoreUrl: the connection only looks them up.
   Result<std::shared_ptr<const PostgresSettings>> settings =
       PostgresSettingsOf(url_);

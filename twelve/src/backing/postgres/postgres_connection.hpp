@@ -37,7 +37,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 
 #include "backing/connection_lifecycle.hpp"
@@ -71,7 +70,6 @@ class PostgresConnection
     // False: transitions are logged at debug level (a one-off connection's
     // failures reach its caller as Status values).
     bool log_transitions = true;
-    std::span<const PostgresStatement> statements;
     // Counts reconnects in the connection's loop's slot; may be null.
     StoreMetrics* metrics = nullptr;
   };

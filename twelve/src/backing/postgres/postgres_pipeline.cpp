@@ -24,14 +24,18 @@ PostgresPipeline::Step Unexpected(char type) {
       "' (not the PostgreSQL protocol this driver speaks)"));
 }
 
+// Errors that say a prepared statement cannot run as prepared any more:
+// "cached plan must not change result type" (a schema change, such as a
+// column added under SELECT *), or the statement is gone (someone ran
+// DEALLOCATE ALL or DISCARD ALL in the session).
+bool InvalidatesStatement(const pg::ServerError& error) {
+  return error.sqlstate == "0A000" || error.sqlstate == "26000";
+}
+
 }  // namespace
 
-PostgresPipeline::PostgresPipeline(
-    std::span<const PostgresStatement> statements,
-    std::chrono::milliseconds timeout)
-    : statements_(statements),
-      timeout_(timeout),
-      prepared_(statements.size(), Prepared::kNo) {}
+PostgresPipeline::PostgresPipeline(std::chrono::milliseconds timeout)
+    : timeout_(timeout) {}
 
 void PostgresPipeline::Hold(Call call) { held_.push_back(std::move(call)); }
 
@@ -52,24 +56,18 @@ void PostgresPipeline::Encode(Call& call, std::string& out) {
     pg::AppendQuery(out, query.sql);  // answered by its own ReadyForQuery
     return;
   }
-  std::string_view name;  // the unnamed statement
-  if (query.statement < 0) {
-    pg::AppendParse(out, name, query.sql, query.param_types);
-  } else {
-    const PostgresStatement& statement = statements_[query.statement];
-    Prepared& prepared = prepared_[query.statement];
-    if (prepared == Prepared::kPreparing) {
-      pg::AppendParse(out, name, statement.sql);
-    } else {
-      name = statement.name;
-      if (prepared == Prepared::kNo) {
-        pg::AppendParse(out, name, statement.sql);
-        prepared = Prepared::kPreparing;
-        call.prepares = true;
-      }
-    }
+  for (const std::string& name : to_close_) {
+    pg::AppendCloseStatement(out, name);
   }
-  pg::AppendBind(out, name, query.params);
+  to_close_.clear();
+  PostgresStatementCache::Use use;  // unnamed
+  if (query.then.empty()) {
+    use = statements_.Prepare(query.sql, query.param_types);
+  }
+  if (use.parse) pg::AppendParse(out, use.name, query.sql, query.param_types);
+  call.statement = use.id;
+  call.prepares = use.parse && use.id != 0;
+  pg::AppendBind(out, use.name, query.params);
   if (query.describe) pg::AppendDescribePortal(out);
   pg::AppendExecute(out);
   for (const PostgresQuery& next : query.then) EncodeThen(next, out);
@@ -92,11 +90,13 @@ PostgresPipeline::Step PostgresPipeline::Take(const pg::Message& message) {
     case '1': {  // ParseComplete
       if (call.prepares && !call.parsed) {
         call.parsed = true;
-        prepared_[call.query.statement] = Prepared::kYes;
+        statements_.Parsed(call.query.sql, call.query.param_types,
+                           call.statement);
       }
       return {};
     }
     case '2':  // BindComplete
+    case '3':  // CloseComplete
     case 'n':  // NoData
       return {};
     case 'T': {  // RowDescription (asked by describe): every column is
@@ -185,13 +185,22 @@ PostgresPipeline::Step PostgresPipeline::TakeError(std::string_view body) {
 
 PostgresPipeline::Step PostgresPipeline::Answer() {
   Call& call = sent_.front();
-  if (call.prepares && !call.parsed) {
-    prepared_[call.query.statement] = Prepared::kNo;  // retried next time
-  }
+  if (call.statement != 0) Settle(call);
   Step step;
   step.answered = std::move(call);
   sent_.pop_front();
   return step;
+}
+
+void PostgresPipeline::Settle(const Call& call) {
+  const PostgresQuery& query = call.query;
+  if (call.prepares && !call.parsed) {  // retried next time
+    statements_.ParseFailed(query.sql, query.param_types, call.statement);
+  } else if (call.result.error && InvalidatesStatement(*call.result.error)) {
+    std::string name =
+        statements_.Forget(query.sql, query.param_types, call.statement);
+    if (!name.empty()) to_close_.push_back(std::move(name));
+  }
 }
 
 std::deque<PostgresPipeline::Call> PostgresPipeline::TakeSent() {
@@ -203,7 +212,8 @@ std::deque<PostgresPipeline::Call> PostgresPipeline::TakeHeld() {
 }
 
 void PostgresPipeline::Reset() {
-  prepared_.assign(prepared_.size(), Prepared::kNo);
+  statements_.Clear();
+  to_close_.clear();
 }
 
 }  // namespace twelve::backing

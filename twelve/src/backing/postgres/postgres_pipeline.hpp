@@ -9,8 +9,12 @@
 // point, so the answers of many queries share round trips while an error in
 // one aborts no other; each query is its own implicit transaction unless it
 // says BEGIN. A query is answered in full when its ReadyForQuery arrives.
-// Statements named in the options are prepared on first use; while that
-// first Parse is unanswered (it may fail), later calls run unnamed.
+// A single statement (not a script, nothing in `then`) is prepared by name
+// on first use and run by that name afterwards (PostgresStatementCache);
+// while that first Parse is unanswered (it may fail), later calls run
+// unnamed. A call that finds its prepared statement invalidated (a schema
+// change altered its result type: SQLSTATE 0A000) fails as the server
+// says, and the statement is closed and prepared again at its next use.
 //
 // A result is bounded (kMaxResultRows, kMaxResultBytes): past a bound, the
 // query's remaining rows are read and dropped as they arrive, and its
@@ -27,27 +31,19 @@
 #include <deque>
 #include <functional>
 #include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
 #include "backing/postgres/postgres_input_buffer.hpp"
 #include "backing/postgres/postgres_protocol.hpp"
 #include "backing/postgres/postgres_result.hpp"
+#include "backing/postgres/postgres_statement_cache.hpp"
 #include "backing/result_bounds.hpp"
 #include "twelve/status.hpp"
 
 namespace twelve::backing {
 
-// A statement prepared on first use.
-struct PostgresStatement {
-  const char* name;
-  const char* sql;
-};
-
 struct PostgresQuery {
-  // An index into the pipeline's statements, or -1 for `sql`.
-  int statement = -1;
   std::string sql;
   // Text parameters $1, $2, ...; nullopt is NULL.
   std::vector<std::optional<std::string>> params;
@@ -98,7 +94,8 @@ class PostgresPipeline {
     PostgresQuery query;
     Callback done;
     Clock::time_point deadline{};  // set when sent
-    bool prepares = false;         // a Parse of query.statement precedes it
+    std::uint64_t statement = 0;   // the cached statement it runs, if any
+    bool prepares = false;         // a Parse of that statement precedes it
     bool parsed = false;           // ... and it succeeded
     std::vector<PostgresResult::Row> rows;  // of the statement running
     std::vector<std::string> columns;       // ... with query.describe
@@ -117,8 +114,7 @@ class PostgresPipeline {
     Status broken;
   };
 
-  PostgresPipeline(std::span<const PostgresStatement> statements,
-                   std::chrono::milliseconds timeout);
+  explicit PostgresPipeline(std::chrono::milliseconds timeout);
 
   // Keeps `call` until SendHeld sends it.
   void Hold(Call call);
@@ -140,19 +136,23 @@ class PostgresPipeline {
   std::deque<Call> TakeHeld();
   // The connection is gone: every statement must be prepared again.
   void Reset();
+  // How many statements this session has prepared or is preparing.
+  std::size_t cached_statements() const { return statements_.size(); }
 
  private:
-  enum class Prepared { kNo, kPreparing, kYes };
-
   void Encode(Call& call, std::string& out);
   void EncodeThen(const PostgresQuery& query, std::string& out);
   Step TakeRow(Call& call, std::string_view body);
   Step TakeError(std::string_view body);
   Step Answer();
+  // Updates the statement cache with what `call`'s answer says.
+  void Settle(const Call& call);
 
-  std::span<const PostgresStatement> statements_;
   std::chrono::milliseconds timeout_;
-  std::vector<Prepared> prepared_;
+  PostgresStatementCache statements_;
+  // Names of statements forgotten and still held by the server, closed
+  // before the next call's Parse.
+  std::vector<std::string> to_close_;
   std::deque<Call> held_;
   std::deque<Call> sent_;  // in flight, oldest first
 };

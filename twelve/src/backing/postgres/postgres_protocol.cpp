@@ -297,6 +297,13 @@ void AppendExecute(std::string& out) {
   Finish(out, at);
 }
 
+void AppendCloseStatement(std::string& out, std::string_view statement) {
+  std::size_t at = Start(out, 'C');
+  out.push_back('S');  // a prepared statement, not a portal
+  PutString(out, statement);
+  Finish(out, at);
+}
+
 void AppendSync(std::string& out) { Finish(out, Start(out, 'S')); }
 
 void AppendTerminate(std::string& out) { Finish(out, Start(out, 'X')); }

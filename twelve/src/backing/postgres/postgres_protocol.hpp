@@ -54,6 +54,9 @@ void AppendParse(std::string& out, std::string_view statement,
 // NULL), every result column is text.
 void AppendBind(std::string& out, std::string_view statement,
                 std::span<const std::optional<std::string>> parameters);
+// Closes the prepared statement `statement`; the server answers
+// CloseComplete, also when no such statement exists.
+void AppendCloseStatement(std::string& out, std::string_view statement);
 // Asks for the unnamed portal's RowDescription (or NoData), which the
 // extended protocol sends only when asked.
 void AppendDescribePortal(std::string& out);
