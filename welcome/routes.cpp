@@ -1,18 +1,20 @@
 #include "routes.hpp"
 
-#include <memory>
 #include <twelve/http/request_log.hpp>
 
 namespace welcome {
 namespace {
 
-// What a request's store callback keeps: the answer to send and the
-// request's ids for its events. Store callbacks are std::function, which
-// must be copyable; a Responder is not, so they travel behind a shared_ptr.
+// What a request keeps while its count is on the way: the answer to send
+// and the request's ids for its events. It travels inside the store's
+// callback (no allocation per visit), which is why it must fit inline.
 struct Pending {
   twelve::Responder responder;
   twelve::RequestLog log;
 };
+static_assert(Visits::CountCallback::StoresInline<Pending>,
+              "a visit's callback would allocate: raise "
+              "CounterStore::kCallbackInlineBytes");
 
 // Answers the greeting for `count`, or the failure mapped to HTTP (and
 // logged with the request's ids, since the client only learns the kind).
@@ -31,10 +33,10 @@ twelve::AsyncHandler Greeter(Visits& visits, const twelve::Logger& log,
                              void (Visits::*count)(Visits::CountCallback)) {
   return [&visits, &log, count](const twelve::Request& request,
                                 twelve::Responder responder) {
-    auto pending = std::make_shared<Pending>(
-        Pending{std::move(responder), twelve::RequestLog(log, request)});
-    (visits.*count)([pending](twelve::Result<std::int64_t> value) {
-      Answer(*pending, value);
+    (visits.*count)([pending = Pending{std::move(responder),
+                                       twelve::RequestLog(log, request)}](
+                        twelve::Result<std::int64_t> value) mutable {
+      Answer(pending, value);
     });
   };
 }

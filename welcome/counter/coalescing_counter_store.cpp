@@ -128,7 +128,7 @@ class CoalescingCounterStore final : public CounterStore {
     std::vector<ValueCallback> waiters;
     waiters.swap(BatchFor(loop, key).sent);
     for (std::int64_t i = 0; i < k; ++i) {
-      const ValueCallback& done = waiters[static_cast<std::size_t>(i)];
+      ValueCallback& done = waiters[static_cast<std::size_t>(i)];
       if (sum.ok()) {
         done(*sum - k + 1 + i);
       } else {

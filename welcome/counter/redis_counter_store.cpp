@@ -5,6 +5,8 @@
 #include <twelve/process/loop_access.hpp>
 #include <utility>
 
+#include "counter/shared_callback.hpp"
+
 namespace welcome {
 namespace {
 
@@ -80,26 +82,23 @@ class RedisCounterStore final : public CounterStore {
            ValueCallback done) override {
     char digits[24];
     client_.Command({"INCRBY", key, Decimal(delta, digits)},
-                    [done = std::move(done)](Result<Reply> reply) {
-                      done(IntegerValue(reply));
-                    });
+                    [done = SharedCallback(std::move(done))](
+                        Result<Reply> reply) { done(IntegerValue(reply)); });
   }
 
   void Get(std::string_view key, ValueCallback done) override {
     client_.Command(
         {"GET", key},
-        [key = std::string(key), done = std::move(done)](Result<Reply> reply) {
-          done(CounterValue(reply, key));
-        });
+        [key = std::string(key), done = SharedCallback(std::move(done))](
+            Result<Reply> reply) { done(CounterValue(reply, key)); });
   }
 
   void Set(std::string_view key, std::int64_t value,
            StatusCallback done) override {
     char digits[24];
     client_.Command({"SET", key, Decimal(value, digits)},
-                    [done = std::move(done)](Result<Reply> reply) {
-                      done(OkStatus(reply));
-                    });
+                    [done = SharedCallback(std::move(done))](
+                        Result<Reply> reply) { done(OkStatus(reply)); });
   }
 
   // Redis has no schema: a counter is a string key that INCRBY creates on
@@ -107,11 +106,11 @@ class RedisCounterStore final : public CounterStore {
   // as every success is.
   void Migrate(const std::vector<Migration>& /*migrations*/,
                StatusCallback done) override {
-    Later([done = std::move(done)] { done(Status::Ok()); });
+    Later([done = SharedCallback(std::move(done))] { done(Status::Ok()); });
   }
 
   void SchemaVersion(ValueCallback done) override {
-    Later([done = std::move(done)] { done(std::int64_t{0}); });
+    Later([done = SharedCallback(std::move(done))] { done(std::int64_t{0}); });
   }
 
   bool Ready() const override { return client_.Ready(); }

@@ -3,6 +3,8 @@
 #include <string>
 #include <utility>
 
+#include "counter/shared_callback.hpp"
+
 namespace welcome {
 namespace {
 
@@ -63,17 +65,15 @@ class SqlCounterStore final : public CounterStore {
            ValueCallback done) override {
     if (Status refused = CheckKey(key); !refused.ok()) return done(refused);
     client_->Query(kAddSql, {key, delta},
-                   [done = std::move(done)](Result<ResultSet> rows) {
-                     done(ToValue(rows, 0));
-                   });
+                   [done = SharedCallback(std::move(done))](
+                       Result<ResultSet> rows) { done(ToValue(rows, 0)); });
   }
 
   void Get(std::string_view key, ValueCallback done) override {
     if (Status refused = CheckKey(key); !refused.ok()) return done(refused);
     client_->Query(kGetSql, {key},
-                   [done = std::move(done)](Result<ResultSet> rows) {
-                     done(ToValue(rows, 0));
-                   });
+                   [done = SharedCallback(std::move(done))](
+                       Result<ResultSet> rows) { done(ToValue(rows, 0)); });
   }
 
   void Set(std::string_view key, std::int64_t value,
@@ -81,26 +81,27 @@ class SqlCounterStore final : public CounterStore {
     if (Status refused = CheckKey(key); !refused.ok()) return done(refused);
     client_->Query(
         kSetSql, {key, value},
-        [done = std::move(done)](Result<ResultSet> rows) {
+        [done = SharedCallback(std::move(done))](Result<ResultSet> rows) {
           done(rows.ok() ? Status::Ok() : CounterFailure(rows.status()));
         });
   }
 
   void Migrate(const std::vector<Migration>& migrations,
                StatusCallback done) override {
-    client_->Migrate(migrations, std::move(done));
+    client_->Migrate(migrations, SharedCallback(std::move(done)));
   }
 
   // No schema_migrations table yet: nothing was ever migrated.
   void SchemaVersion(ValueCallback done) override {
-    client_->Query(kSchemaVersionSql, {},
-                   [done = std::move(done)](Result<ResultSet> rows) {
-                     if (!rows.ok() && IsMissingTable(rows.status())) {
-                       done(std::int64_t{0});
-                       return;
-                     }
-                     done(ToValue(rows, 0));
-                   });
+    client_->Query(
+        kSchemaVersionSql, {},
+        [done = SharedCallback(std::move(done))](Result<ResultSet> rows) {
+          if (!rows.ok() && IsMissingTable(rows.status())) {
+            done(std::int64_t{0});
+            return;
+          }
+          done(ToValue(rows, 0));
+        });
   }
 
   bool Ready() const override { return client_->Ready(); }
