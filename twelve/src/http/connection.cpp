@@ -381,8 +381,9 @@ void Connection::Dispatch(Request& request, const ResponseFraming& framing) {
     Complete(current.id,
              Response::Text(std::string(Router::kMalformedParam) + "\n", 400));
   } else if (match.status != 200) {
-    Complete(current.id, Response::Text("method not allowed\n", 405)
-                             .With("Allow", std::string(match.allow)));
+    Response refusal = Response::Text("method not allowed\n", 405);
+    refusal.With("Allow", std::string(match.allow));
+    Complete(current.id, std::move(refusal));
   } else {
     CallHandler(match, request, current.id);
   }
@@ -427,7 +428,10 @@ Connection::Slot& Connection::PushSlot(const InFlight& current) {
   slot.began = current.began;
   slot.method = current.request->method;
   slot.path = current.request->path;
-  slot.request_id = current.request->request_id;
+  const std::string_view id_json = GeneratedIdJson(current.request->request_id);
+  slot.request_id_quoted = !id_json.empty();
+  slot.request_id =
+      slot.request_id_quoted ? id_json : current.request->request_id;
   slot.done = false;
   if (current.request->trace != nullptr) {
     slot.trace = *current.request->trace;
@@ -459,6 +463,7 @@ void Connection::Reject(int status, std::string_view reason, int version) {
     slot.framing = framing;
     slot.began = request_began_;
     slot.method = slot.path = slot.request_id = "-";
+    slot.request_id_quoted = false;
     slot.route = kRejectedLabel;
     slot.trace.reset();
     slot.done = true;
@@ -467,7 +472,7 @@ void Connection::Reject(int status, std::string_view reason, int version) {
   stop_parsing_ = true;
 }
 
-void Connection::Complete(std::uint64_t id, Response response) {
+void Connection::Complete(std::uint64_t id, Response&& response) {
   if (!worker_.InThisThread()) {
     asio::post(worker_.io(), [self = shared_from_this(), id,
                               response = std::move(response)]() mutable {
@@ -482,7 +487,8 @@ void Connection::Complete(std::uint64_t id, Response response) {
     if (pending_.empty()) {
       Emit(id, response, current_->framing,
            AccessInfo{request.method, request.path, request.request_id,
-                      current_->began, request.trace, current_->route});
+                      current_->began, request.trace, current_->route,
+                      GeneratedIdJson(request.request_id)});
     } else {
       Slot& slot = PushSlot(*current_);
       slot.done = true;
@@ -497,9 +503,7 @@ void Connection::Complete(std::uint64_t id, Response response) {
     // The answer awaited first, as a store's in-order replies are: sent
     // from here, without a stop in the slot.
     Slot& slot = pending_.front();
-    Emit(slot.id, response, slot.framing,
-         AccessInfo{slot.method, slot.path, slot.request_id, slot.began,
-                    slot.trace ? &*slot.trace : nullptr, slot.route});
+    Emit(slot.id, response, slot.framing, AccessOf(slot));
     pending_.PopFront();
   } else {
     pending_[index].done = true;
@@ -529,11 +533,33 @@ void Connection::Complete(std::uint64_t id, Response response) {
 void Connection::EmitReadySlots() {
   while (!pending_.empty() && pending_.front().done) {
     Slot& slot = pending_.front();
-    Emit(slot.id, slot.response, slot.framing,
-         AccessInfo{slot.method, slot.path, slot.request_id, slot.began,
-                    slot.trace ? &*slot.trace : nullptr, slot.route});
+    Emit(slot.id, slot.response, slot.framing, AccessOf(slot));
     pending_.PopFront();
   }
+}
+
+Connection::AccessInfo Connection::AccessOf(const Slot& slot) {
+  std::string_view id = slot.request_id;
+  std::string_view id_json;
+  if (slot.request_id_quoted) {
+    id_json = id;
+    id = id.substr(1, id.size() - 2);
+  }
+  return AccessInfo{slot.method,
+                    slot.path,
+                    id,
+                    slot.began,
+                    slot.trace ? &*slot.trace : nullptr,
+                    slot.route,
+                    id_json};
+}
+
+// The id this connection generated last, still in its buffer, in its
+// quoted form; empty for any other id (a client's may need escapes).
+std::string_view Connection::GeneratedIdJson(
+    std::string_view request_id) const {
+  if (request_id.data() != request_id_ + 1) return {};
+  return std::string_view(request_id_, request_id.size() + 2);
 }
 
 void Connection::Emit(std::uint64_t id, const Response& response,
@@ -562,16 +588,10 @@ void Connection::Emit(std::uint64_t id, const Response& response,
     worker_.request_metrics().Record(access.method, access.route, sent->status,
                                      access.began);
   }
-  // The id this connection generated last, still in its buffer (answered
-  // at once, not from a pending slot's copy), is logged in its quoted form.
-  const bool generated_id = access.request_id.data() == request_id_ + 1;
   worker_.access_log().Record(
-      AccessEvent{
-          access.method, access.path, sent->status, sent->body.size(),
-          remote_address_, access.request_id, access.trace, remote_json_,
-          generated_id
-              ? std::string_view(request_id_, access.request_id.size() + 2)
-              : std::string_view()},
+      AccessEvent{access.method, access.path, sent->status, sent->body.size(),
+                  remote_address_, access.request_id, access.trace,
+                  remote_json_, access.request_id_json},
       access.began);
 }
 

@@ -79,7 +79,7 @@ class Connection final : public detail::ResponseSink,
   // in its socket. True when it closed.
   bool Evict();
 
-  void Complete(std::uint64_t id, Response response) override;
+  void Complete(std::uint64_t id, Response&& response) override;
   void OnReady(std::uint32_t events) override;
 
  private:
@@ -98,7 +98,10 @@ class Connection final : public detail::ResponseSink,
     std::uint64_t id;
     ResponseFraming framing;
     Clock::time_point began;
+    // request_id between its quotes when the connection generated it (no
+    // JSON escape needed), so that its access line copies it.
     std::string method, path, request_id;
+    bool request_id_quoted = false;
     RouteLabel route;  // views the Router or a constant: no copy
     std::optional<TraceContext> trace;
     bool done = false;
@@ -109,6 +112,8 @@ class Connection final : public detail::ResponseSink,
     Clock::time_point began;
     const TraceContext* trace = nullptr;
     RouteLabel route;
+    // request_id as a JSON string when it needs no escape (generated).
+    std::string_view request_id_json = {};
   };
 
   void ReadLoop();
@@ -136,6 +141,8 @@ class Connection final : public detail::ResponseSink,
   bool Idle() const;
   void Identify(Request& request);
   Slot& PushSlot(const InFlight& current);
+  static AccessInfo AccessOf(const Slot& slot);
+  std::string_view GeneratedIdJson(std::string_view request_id) const;
 
   Worker& worker_;
   ServerState& state_;

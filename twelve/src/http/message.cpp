@@ -164,18 +164,18 @@ Response ErrorResponse(const Status& status) {
 
 Responder& Responder::operator=(Responder&& other) noexcept {
   if (this != &other) {
-    if (sink_)
-      sink_->Complete(id_, ErrorResponse(Status::Internal("no answer")));
+    if (sink_) AnswerUnsent();
     sink_ = std::move(other.sink_);
     id_ = other.id_;
   }
   return *this;
 }
 
-Responder::~Responder() {
-  // A handler that dropped its Responder would otherwise hang the client and
-  // every request pipelined behind it.
-  if (sink_) sink_->Complete(id_, ErrorResponse(Status::Internal("no answer")));
+// A handler that dropped its Responder would otherwise hang the client and
+// every request pipelined behind it.
+void Responder::AnswerUnsent() {
+  std::shared_ptr<detail::ResponseSink> sink = std::move(sink_);
+  sink->Complete(id_, ErrorResponse(Status::Internal("no answer")));
 }
 
 void Responder::Send(Response response) {

@@ -35,7 +35,7 @@ Response Call(const Router::Match& match) {
   request.params = match.params;
   class Capture : public detail::ResponseSink {
    public:
-    void Complete(std::uint64_t, Response response) override {
+    void Complete(std::uint64_t, Response&& response) override {
       answer = std::move(response);
     }
     Response answer;

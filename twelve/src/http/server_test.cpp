@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <csignal>
 #include <mutex>
 #include <regex>
@@ -113,6 +114,42 @@ TEST_F(ServerTest, AsyncAnswerFromAnotherThreadArrivesInOrder) {
   ASSERT_NE(now, std::string::npos) << answer;
   EXPECT_LT(later, now);
   StopServing();
+}
+
+// Answers that wait in the connection's queue (an asynchronous handler's,
+// here from another thread) log their own request's id: a client's as sent,
+// a generated one (kept quoted in its slot) as generated.
+TEST_F(ServerTest, QueuedAnswersLogTheirOwnRequestIds) {
+  router_.GetAsync("/later", [](const Request& request, Responder responder) {
+    std::thread([responder = std::move(responder),
+                 id = std::string(request.request_id)]() mutable {
+      responder.Send(Response::Text("<" + id + ">"));
+    }).detach();
+  });
+  StartServing();
+  const std::string answer = Exchange(
+      server_->port(),
+      "GET /later HTTP/1.1\r\nHost: x\r\nX-Request-ID: client.id:1\r\n\r\n"
+      "GET /later HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /later HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  StopServing();
+  const std::regex sent(R"(<([^>]+)>)");
+  std::vector<std::string> answered;
+  for (auto it = std::sregex_iterator(answer.begin(), answer.end(), sent);
+       it != std::sregex_iterator(); ++it) {
+    answered.push_back((*it)[1]);
+  }
+  ASSERT_EQ(answered.size(), 3u) << answer;
+  EXPECT_EQ(answered[0], "client.id:1");
+  EXPECT_TRUE(
+      std::regex_match(answered[1], std::regex("[0-9a-f]{8}-[0-9a-f]{12}")))
+      << answered[1];
+  std::vector<std::string> logged;
+  for (const std::string& line : sink_.Lines(R"("msg":"request")")) {
+    const boost::json::object event = boost::json::parse(line).as_object();
+    logged.emplace_back(event.at("request_id").as_string());
+  }
+  EXPECT_EQ(logged, answered);
 }
 
 // Generated request ids are the worker's prefix and a hex counter that

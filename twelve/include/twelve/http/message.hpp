@@ -140,7 +140,9 @@ namespace detail {
 class ResponseSink {
  public:
   virtual ~ResponseSink() = default;
-  virtual void Complete(std::uint64_t id, Response response) = 0;
+  // Takes `response` by reference to an rvalue: it moves once, into the
+  // connection, instead of once more through a by-value parameter.
+  virtual void Complete(std::uint64_t id, Response&& response) = 0;
 };
 }  // namespace detail
 
@@ -156,11 +158,18 @@ class Responder {
   Responder& operator=(Responder&& other) noexcept;
   Responder(const Responder&) = delete;
   Responder& operator=(const Responder&) = delete;
-  ~Responder();
+  // Inline: a Responder is moved several times on its way to Send(), and
+  // each moved-from one is destroyed here with a single test.
+  ~Responder() {
+    if (sink_) AnswerUnsent();
+  }
 
   void Send(Response response);
 
  private:
+  // Answers 500 for a Responder dropped without Send().
+  void AnswerUnsent();
+
   std::shared_ptr<detail::ResponseSink> sink_;
   std::uint64_t id_ = 0;
 };
