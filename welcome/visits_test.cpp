@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <set>
 
 namespace welcome {
@@ -53,6 +54,14 @@ TEST(Visits, KeepsTheCourseKey) {
 
 TEST(Visits, GreetsLikeTheCourse) {
   EXPECT_EQ(Visits::Greeting(42), "Welcome to KODEKLOUD! Visitor Count: 42");
+}
+
+TEST(Visits, GreetsWithEveryDigitOfTheExtremes) {
+  EXPECT_EQ(Visits::Greeting(0), "Welcome to KODEKLOUD! Visitor Count: 0");
+  EXPECT_EQ(Visits::Greeting(std::numeric_limits<std::int64_t>::max()),
+            "Welcome to KODEKLOUD! Visitor Count: 9223372036854775807");
+  EXPECT_EQ(Visits::Greeting(std::numeric_limits<std::int64_t>::min()),
+            "Welcome to KODEKLOUD! Visitor Count: -9223372036854775808");
 }
 
 }  // namespace
