@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "counter/counter_store.hpp"
+#include "counter/open_counter_store_for_test.hpp"
 #include "process/event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/free_port.hpp"
@@ -46,7 +47,6 @@ using twelve::StoreOptions;
 using twelve::StoreUrl;
 namespace test_support = twelve::test_support;
 using welcome::CounterStore;
-using welcome::OpenCounterStore;
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -136,10 +136,8 @@ class PostgresStoreTest : public ::testing::Test {
     threads_ = std::make_unique<RunningLoops>(loops);
     Result<StoreUrl> parsed = ParseStoreUrl(url);
     EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
-    Result<std::unique_ptr<CounterStore>> opened =
-        OpenCounterStore(*parsed, options, threads_->loops(), logger_);
-    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
-    store_ = std::move(*opened);
+    store_ =
+        OpenCounterStoreForTest(*parsed, options, threads_->loops(), logger_);
     return *store_;
   }
   CounterStore& OpenReady(const std::string& url,

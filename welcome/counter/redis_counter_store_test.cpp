@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "counter/counter_store.hpp"
+#include "counter/open_counter_store_for_test.hpp"
 #include "process/event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/redis_server.hpp"
@@ -38,18 +39,6 @@ using twelve::StoreOptions;
 using twelve::StoreUrl;
 namespace test_support = twelve::test_support;
 using welcome::CounterStore;
-using welcome::OpenCounterStore;
-
-// The store as welcome opens it, from the URL.
-std::unique_ptr<CounterStore> NewRedisCounterStore(const StoreUrl& url,
-                                                   const StoreOptions& options,
-                                                   EventLoops& loops,
-                                                   const Logger& log) {
-  Result<std::unique_ptr<CounterStore>> store =
-      OpenCounterStore(url, options, loops, log);
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
-  return store.ok() ? std::move(*store) : nullptr;
-}
 
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
@@ -106,7 +95,7 @@ class RedisStoreTest : public ::testing::Test {
   }
 
   CounterStore& Open(const StoreUrl& url, const StoreOptions& options) {
-    store_ = NewRedisCounterStore(url, options, loops_.loops(), log_);
+    store_ = OpenCounterStoreForTest(url, options, loops_.loops(), log_);
     return *store_;
   }
   CounterStore& Open() { return Open(Url(), Options()); }
@@ -224,7 +213,7 @@ TEST_F(RedisStoreTest, AddIssuedBeforeTheFirstConnectionIsQueued) {
   auto future = promise->get_future();
   // Opened on the loop itself, so the Add comes before any connect step.
   loops_.Post(0, [this, promise] {
-    store_ = NewRedisCounterStore(Url(), Options(), loops_.loops(), log_);
+    store_ = OpenCounterStoreForTest(Url(), Options(), loops_.loops(), log_);
     store_->Add("queued", 3, [promise](Result<std::int64_t> result) {
       promise->set_value(std::move(result));
     });
@@ -429,7 +418,7 @@ TEST_F(RedisOutageTest, CommandsBehindATimedOutOneAreAmbiguous) {
 
 TEST_F(RedisOutageTest, StoreOutlivesItsLoopsAndDropsPendingCallbacks) {
   auto loops = std::make_unique<RunningLoops>(2);
-  auto store = NewRedisCounterStore(Url(), Options(), loops->loops(), log_);
+  auto store = OpenCounterStoreForTest(Url(), Options(), loops->loops(), log_);
   ASSERT_TRUE(WaitFor([&] { return store->Ready(); }));
   server_->Pause();  // so that commands are in flight when the loops stop
   std::atomic<int> called{0};

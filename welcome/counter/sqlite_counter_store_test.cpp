@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "counter/counter_store.hpp"
+#include "counter/open_counter_store_for_test.hpp"
 #include "process/event_loops.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/running_loops.hpp"
@@ -42,18 +43,6 @@ using twelve::StoreOptions;
 using twelve::StoreUrl;
 namespace test_support = twelve::test_support;
 using welcome::CounterStore;
-using welcome::OpenCounterStore;
-
-// The store as welcome opens it, from the URL.
-std::unique_ptr<CounterStore> NewSqliteCounterStore(const StoreUrl& url,
-                                                    const StoreOptions& options,
-                                                    EventLoops& loops,
-                                                    const Logger& log) {
-  Result<std::unique_ptr<CounterStore>> store =
-      OpenCounterStore(url, options, loops, log);
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
-  return store.ok() ? std::move(*store) : nullptr;
-}
 
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
@@ -140,7 +129,7 @@ class SqliteCounterStoreTest : public testing::Test {
     Result<StoreUrl> url = ParseStoreUrl("sqlite://" + path);
     EXPECT_TRUE(url.ok()) << url.status().ToString();
     stores_.push_back(
-        NewSqliteCounterStore(*url, options, threads_.loops(), log_));
+        OpenCounterStoreForTest(*url, options, threads_.loops(), log_));
     return *stores_.back();
   }
   // Generous: sanitizer builds are slow, and no test measures speed.
