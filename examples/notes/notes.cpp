@@ -21,10 +21,15 @@ twelve::Result<Note> ToNote(const twelve::sql::Row& row) {
 // The database refused a query: for this app's own SQL that is a bug (or a
 // schema not migrated), not the client's mistake, so never a 4xx.
 twelve::Status DatabaseFailure(const twelve::Status& status) {
+  if (twelve::sql::IsMissingTable(status)) {
+    return twelve::Status::Internal(
+        status.message() +
+        "; the notes table does not exist: run the migrate task (`notes "
+        "migrate`)");
+  }
   if (status.code() == twelve::StatusCode::kInvalidArgument ||
       status.code() == twelve::StatusCode::kNotFound) {
-    return twelve::Status::Internal(status.message() +
-                                    " (is the schema migrated? notes migrate)");
+    return twelve::Status::Internal(status.message());
   }
   return status;
 }

@@ -137,5 +137,18 @@ TEST_F(NotesTest, RefusesBadTextBeforeTheDatabase) {
   EXPECT_TRUE(newest->empty());
 }
 
+// A schema not migrated is the operator's to fix: a 500 whose logged cause
+// names the task, never the client's 4xx.
+TEST_F(NotesTest, AMissingTableSaysToRunTheMigrateTask) {
+  ASSERT_TRUE(Run<twelve::Result<twelve::sql::ResultSet>>([&](auto done) {
+                db_->Query("DROP TABLE notes", {}, std::move(done));
+              }).ok());
+  twelve::Result<Note> note = Create("hello");
+  ASSERT_FALSE(note.ok());
+  EXPECT_EQ(note.status().code(), twelve::StatusCode::kInternal);
+  EXPECT_NE(note.status().message().find("`notes migrate`"), std::string::npos)
+      << note.status().ToString();
+}
+
 }  // namespace
 }  // namespace notes

@@ -25,19 +25,12 @@ constexpr char kSetSql[] =
 constexpr char kSchemaVersionSql[] =
     "SELECT coalesce(max(version), 0) FROM schema_migrations";
 
-// A table that does not exist: PostgreSQL's SQLSTATE 42P01, SQLite's words.
-bool IsMissingTable(const Status& status) {
-  const std::string& message = status.message();
-  return message.find("42P01") != std::string::npos ||
-         message.find("no such table") != std::string::npos;
-}
-
 // The database refused the statement: for the counter that is the store
 // answering an error (kInternal), with a hint when the schema is missing.
 // Outages, timeouts and ambiguity pass as they are.
 Status CounterFailure(const Status& status) {
   if (status.code() != StatusCode::kInvalidArgument) return status;
-  if (IsMissingTable(status)) {
+  if (twelve::sql::IsMissingTable(status)) {
     return Status::Internal(status.message() +
                             "; the counters table does not exist: run the "
                             "migrate task (`welcome migrate`)");
@@ -96,7 +89,7 @@ class SqlCounterStore final : public CounterStore {
     client_->Query(
         kSchemaVersionSql, {},
         [done = SharedCallback(std::move(done))](Result<ResultSet> rows) {
-          if (!rows.ok() && IsMissingTable(rows.status())) {
+          if (!rows.ok() && twelve::sql::IsMissingTable(rows.status())) {
             done(std::int64_t{0});
             return;
           }

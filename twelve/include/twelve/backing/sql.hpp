@@ -100,6 +100,12 @@ class Client {
   virtual std::string_view kind() const = 0;
 };
 
+// True when `status` is the database refusing a statement because a table
+// it names does not exist (PostgreSQL's SQLSTATE 42P01, SQLite's "no such
+// table"): most often a schema not migrated yet. Either client's failures
+// are understood, whichever is attached.
+bool IsMissingTable(const Status& status);
+
 // Opens a client on the database `url` names, one connection per loop of
 // `loops`. Returns at once; it connects in the background. A redis:// URL is
 // kInvalidArgument.

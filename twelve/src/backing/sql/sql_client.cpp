@@ -7,6 +7,18 @@
 
 namespace twelve::sql {
 
+// The clients' own message forms (postgres_sql_client.cpp: "postgres:
+// <severity> <SQLSTATE>: ..."; sqlite_statements.cpp: "sqlite: <SQLite's
+// message> (code N)"): the test beside them keeps the two in step.
+bool IsMissingTable(const Status& status) {
+  if (status.code() != StatusCode::kInvalidArgument) return false;
+  const std::string& message = status.message();
+  if (message.starts_with("postgres: ")) {
+    return message.find(" 42P01: ") != std::string::npos;
+  }
+  return message.starts_with("sqlite: no such table: ");
+}
+
 Result<std::unique_ptr<Client>> Open(const StoreUrl& url,
                                      const StoreOptions& options,
                                      EventLoops& loops, const Logger& log) {

@@ -249,6 +249,22 @@ TEST_P(SqlClientTest, SqlErrorCarriesTheDatabaseMessage) {
             std::string::npos)
       << message;
   EXPECT_NE(message.find("missing_table"), std::string::npos) << message;
+  EXPECT_TRUE(IsMissingTable(rows.status())) << message;
+}
+
+TEST_P(SqlClientTest, OnlyAMissingTableIsAMissingTable) {
+  Open();
+  ASSERT_TRUE(Query("CREATE TABLE present (id BIGINT)").ok());
+  Result<ResultSet> missing_column = Query("SELECT nope FROM present");
+  ASSERT_FALSE(missing_column.ok());
+  EXPECT_FALSE(IsMissingTable(missing_column.status()))
+      << missing_column.status().ToString();
+  Result<ResultSet> syntax = Query("SELEC 1");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_FALSE(IsMissingTable(syntax.status())) << syntax.status().ToString();
+  // The words alone, in another kind of failure or from elsewhere, are not.
+  EXPECT_FALSE(IsMissingTable(Status::Unavailable("sqlite: no such table: x")));
+  EXPECT_FALSE(IsMissingTable(Status::InvalidArgument("no such table: x")));
 }
 
 TEST_P(SqlClientTest, RefusedCallsLeaveTheConnectionUsable) {
