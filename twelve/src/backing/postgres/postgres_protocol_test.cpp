@@ -1,3 +1,8 @@
+// The codec's contract is the wire format, message by message: each
+// message it writes or reads has its tests here (encoded bytes, the decoder
+// on well-formed, truncated and hostile bodies), 50 in all, past the usual
+// length because they mirror postgres_protocol.cpp one for one.
+
 #include "backing/postgres/postgres_protocol.hpp"
 
 #include <gtest/gtest.h>
