@@ -4,7 +4,9 @@
 // logs one event per transition, holds no more than its bounds, and (when
 // the stream cannot be trusted any more) reconnects, after which a
 // well-behaved server answers again. Each call is one upsert ... RETURNING
-// through sql::Client (Parse, Bind, Describe, Execute, Sync).
+// through sql::Client (Parse, Bind, Describe, Execute, Sync). Past the
+// usual length because the cases share one scripted server and fixture:
+// one hostile behaviour per test, phase by phase.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
