@@ -72,7 +72,8 @@ void Notes::Create(std::string text, NoteCallback done) {
   db_.Query(
       std::string("INSERT INTO notes (text) VALUES ($1) RETURNING ") + kColumns,
       {std::move(text)},
-      [done = std::move(done)](twelve::Result<twelve::sql::ResultSet> rows) {
+      [done = std::move(done)](
+          twelve::Result<twelve::sql::ResultSet> rows) mutable {
         if (!rows.ok()) return done(DatabaseFailure(rows.status()));
         if (rows->empty()) {
           return done(twelve::Status::Internal("notes: no id returned"));
@@ -82,14 +83,14 @@ void Notes::Create(std::string text, NoteCallback done) {
 }
 
 void Notes::Get(std::int64_t id, NoteCallback done) {
-  db_.Query(
-      std::string("SELECT ") + kColumns + " FROM notes WHERE id = $1", {id},
-      [id,
-       done = std::move(done)](twelve::Result<twelve::sql::ResultSet> rows) {
-        if (!rows.ok()) return done(DatabaseFailure(rows.status()));
-        if (rows->empty()) return done(NoSuchNote(id));
-        done(ToNote((*rows)[0]));
-      });
+  db_.Query(std::string("SELECT ") + kColumns + " FROM notes WHERE id = $1",
+            {id},
+            [id, done = std::move(done)](
+                twelve::Result<twelve::sql::ResultSet> rows) mutable {
+              if (!rows.ok()) return done(DatabaseFailure(rows.status()));
+              if (rows->empty()) return done(NoSuchNote(id));
+              done(ToNote((*rows)[0]));
+            });
 }
 
 void Notes::Newest(std::int64_t limit, ListCallback done) {
@@ -97,28 +98,28 @@ void Notes::Newest(std::int64_t limit, ListCallback done) {
     done(std::move(status));
     return;
   }
-  db_.Query(
-      std::string("SELECT ") + kColumns +
-          " FROM notes ORDER BY id DESC LIMIT $1",
-      {limit},
-      [done = std::move(done)](twelve::Result<twelve::sql::ResultSet> rows) {
-        if (!rows.ok()) return done(DatabaseFailure(rows.status()));
-        std::vector<Note> notes;
-        notes.reserve(rows->size());
-        for (const twelve::sql::Row& row : *rows) {
-          twelve::Result<Note> note = ToNote(row);
-          if (!note.ok()) return done(note.status());
-          notes.push_back(std::move(*note));
-        }
-        done(std::move(notes));
-      });
+  db_.Query(std::string("SELECT ") + kColumns +
+                " FROM notes ORDER BY id DESC LIMIT $1",
+            {limit},
+            [done = std::move(done)](
+                twelve::Result<twelve::sql::ResultSet> rows) mutable {
+              if (!rows.ok()) return done(DatabaseFailure(rows.status()));
+              std::vector<Note> notes;
+              notes.reserve(rows->size());
+              for (const twelve::sql::Row& row : *rows) {
+                twelve::Result<Note> note = ToNote(row);
+                if (!note.ok()) return done(note.status());
+                notes.push_back(std::move(*note));
+              }
+              done(std::move(notes));
+            });
 }
 
 void Notes::Delete(std::int64_t id, StatusCallback done) {
   db_.Query(
       "DELETE FROM notes WHERE id = $1", {id},
-      [id,
-       done = std::move(done)](twelve::Result<twelve::sql::ResultSet> rows) {
+      [id, done = std::move(done)](
+          twelve::Result<twelve::sql::ResultSet> rows) mutable {
         if (!rows.ok()) return done(DatabaseFailure(rows.status()));
         done(rows->affected() == 0 ? NoSuchNote(id) : twelve::Status::Ok());
       });

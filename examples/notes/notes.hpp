@@ -9,7 +9,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <twelve/backing/sql.hpp>
@@ -29,9 +28,11 @@ class Notes {
   static constexpr int kDefaultLimit = 20;
   static constexpr int kMaxLimit = 100;
 
-  using NoteCallback = std::function<void(twelve::Result<Note>)>;
-  using ListCallback = std::function<void(twelve::Result<std::vector<Note>>)>;
-  using StatusCallback = std::function<void(twelve::Status)>;
+  // Move-only, as the database's are: a callback may own a Responder.
+  using NoteCallback = twelve::StoreCallback<void(twelve::Result<Note>)>;
+  using ListCallback =
+      twelve::StoreCallback<void(twelve::Result<std::vector<Note>>)>;
+  using StatusCallback = twelve::StoreCallback<void(twelve::Status)>;
 
   explicit Notes(twelve::sql::Client& db) : db_(db) {}
 

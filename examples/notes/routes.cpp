@@ -1,17 +1,12 @@
 #include "routes.hpp"
 
 #include <charconv>
-#include <memory>
 #include <twelve/http/json.hpp>
 
 namespace notes {
 namespace {
 
 namespace json = boost::json;
-
-// Database callbacks are std::function, which must be copyable; a Responder
-// is not, so it travels behind a shared_ptr.
-using SharedResponder = std::shared_ptr<twelve::Responder>;
 
 json::object ToJson(const Note& note) {
   return {
@@ -86,10 +81,10 @@ twelve::Response Failure(const twelve::Status& status,
 // Sends the note as JSON with `code`, or the failure.
 Notes::NoteCallback SendNote(twelve::Responder responder,
                              const twelve::Logger& log, int code) {
-  auto shared = std::make_shared<twelve::Responder>(std::move(responder));
-  return [shared, &log, code](twelve::Result<Note> note) {
-    shared->Send(note.ok() ? twelve::JsonResponse(ToJson(*note), code)
-                           : Failure(note.status(), log));
+  return [responder = std::move(responder), &log,
+          code](twelve::Result<Note> note) mutable {
+    responder.Send(note.ok() ? twelve::JsonResponse(ToJson(*note), code)
+                             : Failure(note.status(), log));
   };
 }
 
@@ -126,12 +121,12 @@ twelve::AsyncHandler ListNotes(Notes& notes, const twelve::Logger& log) {
     twelve::Result<std::int64_t> limit =
         ParseLimit(request.QueryParam("limit"));
     if (!limit.ok()) return responder.Send(Failure(limit.status(), log));
-    auto shared = std::make_shared<twelve::Responder>(std::move(responder));
-    notes.Newest(*limit, [shared, &log](twelve::Result<std::vector<Note>> all) {
-      if (!all.ok()) return shared->Send(Failure(all.status(), log));
+    notes.Newest(*limit, [responder = std::move(responder),
+                          &log](twelve::Result<std::vector<Note>> all) mutable {
+      if (!all.ok()) return responder.Send(Failure(all.status(), log));
       json::array list;
       for (const Note& note : *all) list.push_back(ToJson(note));
-      shared->Send(twelve::JsonResponse(json::object{{"notes", list}}));
+      responder.Send(twelve::JsonResponse(json::object{{"notes", list}}));
     });
   };
 }
@@ -142,11 +137,11 @@ twelve::AsyncHandler DeleteNote(Notes& notes, const twelve::Logger& log) {
                         twelve::Responder responder) {
     std::optional<std::int64_t> id = ParseId(request.Param("id"));
     if (!id) return responder.Send(NoSuchId(request.Param("id")));
-    auto shared = std::make_shared<twelve::Responder>(std::move(responder));
-    notes.Delete(*id, [shared, &log](twelve::Status status) {
+    notes.Delete(*id, [responder = std::move(responder),
+                       &log](twelve::Status status) mutable {
       twelve::Response gone;
       gone.status = 204;
-      shared->Send(status.ok() ? std::move(gone) : Failure(status, log));
+      responder.Send(status.ok() ? std::move(gone) : Failure(status, log));
     });
   };
 }

@@ -35,7 +35,9 @@ class RunningLoops {
   boost::asio::io_context& context(std::size_t loop) {
     return *contexts_.at(loop);
   }
-  void Post(std::size_t loop, std::function<void()> fn) {
+  // `fn` may be move-only, as the kit's callbacks are.
+  template <class Work>
+  void Post(std::size_t loop, Work fn) {
     boost::asio::post(context(loop), std::move(fn));
   }
   // Waits until loop `loop` has run what was posted to it so far (but not

@@ -5,8 +5,6 @@
 #include <twelve/process/loop_access.hpp>
 #include <utility>
 
-#include "counter/shared_callback.hpp"
-
 namespace welcome {
 namespace {
 
@@ -82,23 +80,25 @@ class RedisCounterStore final : public CounterStore {
            ValueCallback done) override {
     char digits[24];
     client_.Command({"INCRBY", key, Decimal(delta, digits)},
-                    [done = SharedCallback(std::move(done))](
-                        Result<Reply> reply) { done(IntegerValue(reply)); });
+                    [done = std::move(done)](Result<Reply> reply) mutable {
+                      done(IntegerValue(reply));
+                    });
   }
 
   void Get(std::string_view key, ValueCallback done) override {
     client_.Command(
         {"GET", key},
-        [key = std::string(key), done = SharedCallback(std::move(done))](
-            Result<Reply> reply) { done(CounterValue(reply, key)); });
+        [key = std::string(key), done = std::move(done)](
+            Result<Reply> reply) mutable { done(CounterValue(reply, key)); });
   }
 
   void Set(std::string_view key, std::int64_t value,
            StatusCallback done) override {
     char digits[24];
     client_.Command({"SET", key, Decimal(value, digits)},
-                    [done = SharedCallback(std::move(done))](
-                        Result<Reply> reply) { done(OkStatus(reply)); });
+                    [done = std::move(done)](Result<Reply> reply) mutable {
+                      done(OkStatus(reply));
+                    });
   }
 
   // Redis has no schema: a counter is a string key that INCRBY creates on
@@ -106,11 +106,11 @@ class RedisCounterStore final : public CounterStore {
   // as every success is.
   void Migrate(const std::vector<Migration>& /*migrations*/,
                StatusCallback done) override {
-    Later([done = SharedCallback(std::move(done))] { done(Status::Ok()); });
+    Later([done = std::move(done)]() mutable { done(Status::Ok()); });
   }
 
   void SchemaVersion(ValueCallback done) override {
-    Later([done = SharedCallback(std::move(done))] { done(std::int64_t{0}); });
+    Later([done = std::move(done)]() mutable { done(std::int64_t{0}); });
   }
 
   bool Ready() const override { return client_.Ready(); }
@@ -119,7 +119,7 @@ class RedisCounterStore final : public CounterStore {
 
  private:
   // On the calling loop (the first, off the loops), after this call.
-  void Later(std::function<void()> work) {
+  void Later(twelve::MoveOnlyFunction<void()> work) {
     const int loop = twelve::CurrentLoop(loops_);
     twelve::PostToLoop(loops_, loop < 0 ? 0 : static_cast<std::size_t>(loop),
                        std::move(work));

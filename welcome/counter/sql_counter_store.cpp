@@ -3,8 +3,6 @@
 #include <string>
 #include <utility>
 
-#include "counter/shared_callback.hpp"
-
 namespace welcome {
 namespace {
 
@@ -58,15 +56,17 @@ class SqlCounterStore final : public CounterStore {
            ValueCallback done) override {
     if (Status refused = CheckKey(key); !refused.ok()) return done(refused);
     client_->Query(kAddSql, {key, delta},
-                   [done = SharedCallback(std::move(done))](
-                       Result<ResultSet> rows) { done(ToValue(rows, 0)); });
+                   [done = std::move(done)](Result<ResultSet> rows) mutable {
+                     done(ToValue(rows, 0));
+                   });
   }
 
   void Get(std::string_view key, ValueCallback done) override {
     if (Status refused = CheckKey(key); !refused.ok()) return done(refused);
     client_->Query(kGetSql, {key},
-                   [done = SharedCallback(std::move(done))](
-                       Result<ResultSet> rows) { done(ToValue(rows, 0)); });
+                   [done = std::move(done)](Result<ResultSet> rows) mutable {
+                     done(ToValue(rows, 0));
+                   });
   }
 
   void Set(std::string_view key, std::int64_t value,
@@ -74,21 +74,21 @@ class SqlCounterStore final : public CounterStore {
     if (Status refused = CheckKey(key); !refused.ok()) return done(refused);
     client_->Query(
         kSetSql, {key, value},
-        [done = SharedCallback(std::move(done))](Result<ResultSet> rows) {
+        [done = std::move(done)](Result<ResultSet> rows) mutable {
           done(rows.ok() ? Status::Ok() : CounterFailure(rows.status()));
         });
   }
 
   void Migrate(const std::vector<Migration>& migrations,
                StatusCallback done) override {
-    client_->Migrate(migrations, SharedCallback(std::move(done)));
+    client_->Migrate(migrations, std::move(done));
   }
 
   // No schema_migrations table yet: nothing was ever migrated.
   void SchemaVersion(ValueCallback done) override {
     client_->Query(
         kSchemaVersionSql, {},
-        [done = SharedCallback(std::move(done))](Result<ResultSet> rows) {
+        [done = std::move(done)](Result<ResultSet> rows) mutable {
           if (!rows.ok() && twelve::sql::IsMissingTable(rows.status())) {
             done(std::int64_t{0});
             return;

@@ -11,7 +11,7 @@ std::size_t LoopCount(const EventLoops& loops) { return loops.size(); }
 int CurrentLoop(const EventLoops& loops) { return loops.CurrentIndex(); }
 
 void PostToLoop(EventLoops& loops, std::size_t loop,
-                std::function<void()> work) {
+                MoveOnlyFunction<void()> work) {
   boost::asio::post(loops.context(loop), std::move(work));
 }
 

@@ -68,7 +68,6 @@
 // task's thread; the destructor closes.
 
 #include <chrono>
-#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <span>
@@ -76,6 +75,7 @@
 #include <string_view>
 
 #include "twelve/backing/redis_reply.hpp"
+#include "twelve/backing/store_callback.hpp"
 #include "twelve/backing/store_options.hpp"
 #include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
@@ -90,7 +90,8 @@ namespace twelve::redis {
 
 class Client {
  public:
-  using Callback = std::function<void(Result<Reply>)>;
+  // Called once, on the loop that sent the command (store_callback.hpp).
+  using Callback = StoreCallback<void(Result<Reply>)>;
 
   // Opens a client for `url` (kind kRedis, else kInvalidArgument), with one
   // connection per loop of `loops`, which must outlive the client's use

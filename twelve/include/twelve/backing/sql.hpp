@@ -48,7 +48,6 @@
 // Connections are made in the background when opened and remade with
 // jittered backoff; each transition is one log event.
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,6 +55,7 @@
 
 #include "twelve/backing/migration.hpp"
 #include "twelve/backing/sql_values.hpp"
+#include "twelve/backing/store_callback.hpp"
 #include "twelve/backing/store_options.hpp"
 #include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
@@ -70,10 +70,11 @@ namespace twelve::sql {
 
 class Client {
  public:
-  using RowsCallback = std::function<void(Result<ResultSet>)>;
+  // Each called once, on the loop that made the call (store_callback.hpp).
+  using RowsCallback = StoreCallback<void(Result<ResultSet>)>;
   using TransactionCallback =
-      std::function<void(Result<std::vector<ResultSet>>)>;
-  using StatusCallback = std::function<void(Status)>;
+      StoreCallback<void(Result<std::vector<ResultSet>>)>;
+  using StatusCallback = StoreCallback<void(Status)>;
 
   virtual ~Client() = default;
 

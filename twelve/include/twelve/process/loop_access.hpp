@@ -8,7 +8,8 @@
 // state touched only by its loop's thread needs no lock.
 
 #include <cstddef>
-#include <functional>
+
+#include "twelve/move_only_function.hpp"
 
 namespace twelve {
 
@@ -25,6 +26,6 @@ int CurrentLoop(const EventLoops& loops);
 // queued there: from that loop, it runs after the rest of the current turn.
 // Any thread.
 void PostToLoop(EventLoops& loops, std::size_t loop,
-                std::function<void()> work);
+                MoveOnlyFunction<void()> work);
 
 }  // namespace twelve

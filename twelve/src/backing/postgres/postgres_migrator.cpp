@@ -29,7 +29,7 @@ class Migrator : public std::enable_shared_from_this<Migrator> {
  public:
   Migrator(asio::io_context& io, std::shared_ptr<PostgresConnection> connection,
            std::vector<Migration> migrations, const Logger& log,
-           std::function<void(Status)> done)
+           StoreCallback<void(Status)> done)
       : io_(io),
         connection_(std::move(connection)),
         migrations_(std::move(migrations)),
@@ -123,7 +123,7 @@ class Migrator : public std::enable_shared_from_this<Migrator> {
     // Not from inside the connection's own callback; closing rolls back an
     // unfinished transaction.
     asio::post(io_, [connection = connection_] { connection->Close(); });
-    std::function<void(Status)> done = std::move(done_);
+    StoreCallback<void(Status)> done = std::move(done_);
     done(std::move(status));
   }
 
@@ -131,7 +131,7 @@ class Migrator : public std::enable_shared_from_this<Migrator> {
   std::shared_ptr<PostgresConnection> connection_;
   std::vector<Migration> migrations_;
   const Logger& log_;
-  std::function<void(Status)> done_;
+  StoreCallback<void(Status)> done_;
   std::size_t next_ = 0;
   bool applying_ = false;  // past creating schema_migrations
 };
@@ -153,7 +153,7 @@ PostgresConnection::Options PostgresMigrationOptions(
 void RunPostgresMigrations(asio::io_context& io,
                            std::shared_ptr<PostgresConnection> connection,
                            std::vector<Migration> migrations, const Logger& log,
-                           std::function<void(Status)> done) {
+                           StoreCallback<void(Status)> done) {
   std::sort(migrations.begin(), migrations.end(),
             [](const Migration& a, const Migration& b) {
               return a.version < b.version;

@@ -9,12 +9,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <vector>
 
 #include "backing/postgres/postgres_connection.hpp"
 #include "twelve/backing/migration.hpp"
+#include "twelve/backing/store_callback.hpp"
 #include "twelve/log/logger.hpp"
 #include "twelve/status.hpp"
 
@@ -35,6 +35,6 @@ PostgresConnection::Options PostgresMigrationOptions(
 void RunPostgresMigrations(boost::asio::io_context& io,
                            std::shared_ptr<PostgresConnection> connection,
                            std::vector<Migration> migrations, const Logger& log,
-                           std::function<void(Status)> done);
+                           StoreCallback<void(Status)> done);
 
 }  // namespace twelve::backing

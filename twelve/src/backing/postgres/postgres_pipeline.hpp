@@ -29,7 +29,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +38,7 @@
 #include "backing/postgres/postgres_result.hpp"
 #include "backing/postgres/postgres_statement_cache.hpp"
 #include "backing/result_bounds.hpp"
+#include "twelve/backing/store_callback.hpp"
 #include "twelve/status.hpp"
 
 namespace twelve::backing {
@@ -87,7 +87,10 @@ class PostgresPipeline {
   // The query's answer, or why there is none. A query the server answered
   // with an error yields a PostgresResult holding that error, unless the
   // error ends the session.
-  using Callback = std::function<void(Result<PostgresResult>)>;
+  // Inline room for the client's bookkeeping around a StoreCallback, so a
+  // query allocates nothing here.
+  using Callback = MoveOnlyFunction<void(Result<PostgresResult>),
+                                    kStoreCallbackInlineBytes + 32>;
 
   // A query and whoever waits for its answer.
   struct Call {

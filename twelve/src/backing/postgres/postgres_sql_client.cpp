@@ -128,14 +128,14 @@ class PostgresSqlClient final : public sql::Client {
              RowsCallback done) override {
     std::vector<sql::Statement> one;
     one.push_back({std::move(sql), std::move(params)});
-    Run(std::move(one),
-        [done = std::move(done)](Result<std::vector<sql::ResultSet>> sets) {
-          if (!sets.ok()) {
-            done(sets.status());
-          } else {
-            done(std::move(sets->front()));
-          }
-        });
+    Run(std::move(one), [done = std::move(done)](
+                            Result<std::vector<sql::ResultSet>> sets) mutable {
+      if (!sets.ok()) {
+        done(sets.status());
+      } else {
+        done(std::move(sets->front()));
+      }
+    });
   }
 
   void Transaction(std::vector<sql::Statement> statements,
@@ -214,7 +214,7 @@ class PostgresSqlClient final : public sql::Client {
     connections_[loop]->Submit(
         std::move(query),
         [metrics = &loops_.store_metrics(), loop, sent = Clock::now(),
-         done = std::move(done)](Result<PostgresResult> answer) {
+         done = std::move(done)](Result<PostgresResult> answer) mutable {
           Result<std::vector<sql::ResultSet>> sets =
               ToResultSets(std::move(answer));
           CountOperation(*metrics, static_cast<std::size_t>(loop), sent,

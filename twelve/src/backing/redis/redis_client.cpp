@@ -81,8 +81,9 @@ class Client::Impl {
     // Each command's round trip is counted on its loop (store_operations,
     // _errors, _round_trip_seconds): an error reply counts as an error.
     connections_[static_cast<std::size_t>(loop)]->Send(
-        args, [metrics = &loops_.store_metrics(), loop, sent = Clock::now(),
-               done = std::move(done)](Result<const redisReply*> reply) {
+        args,
+        [metrics = &loops_.store_metrics(), loop, sent = Clock::now(),
+         done = std::move(done)](Result<const redisReply*> reply) mutable {
           const bool ok = reply.ok() && (*reply)->type != REDIS_REPLY_ERROR;
           CountOperation(*metrics, static_cast<std::size_t>(loop), sent, ok);
           if (!reply) {

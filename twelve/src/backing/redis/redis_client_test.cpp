@@ -252,6 +252,25 @@ TEST_F(RedisClientTest, CallbacksRunOnTheCallingLoopInOrder) {
   EXPECT_EQ(Await(future), (std::vector<int>{0, 1, 2}));
 }
 
+// A callback may own move-only state: here the promise and a unique_ptr,
+// which a copyable std::function could only hold behind a shared_ptr.
+TEST_F(RedisClientTest, CallbacksMayOwnMoveOnlyState) {
+  Open();
+  ASSERT_TRUE(WaitReady());
+  std::promise<std::string> promise;
+  std::future<std::string> future = promise.get_future();
+  loops_.Post(0, [this, promise = std::move(promise),
+                  note = std::make_unique<std::string>("kept")]() mutable {
+    client_->Command({"ECHO", "answered"}, [promise = std::move(promise),
+                                            note = std::move(note)](
+                                               Result<Reply> reply) mutable {
+      promise.set_value(reply.ok() ? *note + " " + reply->text()
+                                   : reply.status().ToString());
+    });
+  });
+  EXPECT_EQ(Await(future), "kept answered");
+}
+
 TEST_F(RedisClientTest, CallFromOutsideTheLoopsIsAnsweredOnTheFirstLoop) {
   Open();
   auto promise = std::make_shared<std::promise<int>>();

@@ -37,7 +37,6 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -48,6 +47,7 @@
 #include "backing/connection_lifecycle.hpp"
 #include "backing/redis/redis_reply_bounds.hpp"
 #include "process/event_loops.hpp"
+#include "twelve/backing/store_callback.hpp"
 #include "twelve/backing/store_options.hpp"
 #include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
@@ -66,8 +66,10 @@ class RedisConnection final
     : public std::enable_shared_from_this<RedisConnection> {
  public:
   using Clock = std::chrono::steady_clock;
-  // The reply is valid only during the call.
-  using ReplyCallback = std::function<void(Result<const redisReply*>)>;
+  // The reply is valid only during the call. Inline room for the client's
+  // bookkeeping around a StoreCallback, so a command allocates nothing here.
+  using ReplyCallback = MoveOnlyFunction<void(Result<const redisReply*>),
+                                         kStoreCallbackInlineBytes + 32>;
 
   struct Settings {
     std::string host;

@@ -221,6 +221,38 @@ TEST_P(SqlClientTest, TransactionAppliesEveryStatement) {
   EXPECT_EQ(Count("items"), 2);
 }
 
+// Callbacks may own move-only state (a promise, a unique_ptr), which a
+// copyable std::function could only hold behind a shared_ptr.
+TEST_P(SqlClientTest, CallbacksMayOwnMoveOnlyState) {
+  Open();
+  std::promise<std::string> promise;
+  std::future<std::string> future = promise.get_future();
+  Client* client = client_.get();
+  threads_->Post(0, [client, promise = std::move(promise),
+                     note = std::make_unique<std::string>("kept")]() mutable {
+    client->Query("SELECT $1", {"one"},
+                  [client, promise = std::move(promise),
+                   note = std::move(note)](Result<ResultSet> rows) mutable {
+                    if (!rows.ok())
+                      return promise.set_value(rows.status().ToString());
+                    *note +=
+                        " " + std::string((*rows)[0].Text(0).value_or("?"));
+                    client->Transaction(
+                        {{"SELECT $1", {"two"}}},
+                        [promise = std::move(promise), note = std::move(note)](
+                            Result<std::vector<ResultSet>> sets) mutable {
+                          if (!sets.ok())
+                            return promise.set_value(sets.status().ToString());
+                          promise.set_value(
+                              *note + " " +
+                              std::string((*sets)[0][0].Text(0).value_or("?")));
+                        });
+                  });
+  });
+  ASSERT_EQ(future.wait_for(kNoAnswer), std::future_status::ready);
+  EXPECT_EQ(future.get(), "kept one two");
+}
+
 TEST_P(SqlClientTest, FailedStatementRollsBackTheTransaction) {
   Open();
   CreateItems();

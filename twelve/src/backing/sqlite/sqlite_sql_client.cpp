@@ -99,8 +99,8 @@ class SqliteSqlClient final : public sql::Client {
              RowsCallback done) override {
     Job job;
     job.statements.push_back({std::move(sql), std::move(params)});
-    job.done = [done =
-                    std::move(done)](Result<std::vector<sql::ResultSet>> sets) {
+    job.done = [done = std::move(done)](
+                   Result<std::vector<sql::ResultSet>> sets) mutable {
       if (!sets.ok()) {
         done(sets.status());
       } else {
