@@ -9,8 +9,23 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <utility>
+
+#include "twelve/backing/store_url.hpp"
 
 namespace twelve::test_support {
+
+// The URL of a Redis (real or scripted) on loopback `port`, with `password`
+// (none when empty).
+inline StoreUrl LoopbackRedisUrl(std::uint16_t port,
+                                 std::string password = "") {
+  StoreUrl url;
+  url.kind = StoreUrl::Kind::kRedis;
+  url.host = "127.0.0.1";
+  url.port = port;
+  url.password = std::move(password);
+  return url;
+}
 
 class RedisServer {
  public:
@@ -32,6 +47,7 @@ class RedisServer {
 
   std::uint16_t port() const { return port_; }
   const std::string& password() const { return password_; }
+  StoreUrl url() const { return LoopbackRedisUrl(port_, password_); }
 
   // Runs one command on a fresh blocking connection to database `database`
   // and returns the reply as text: the string, the integer in decimal,

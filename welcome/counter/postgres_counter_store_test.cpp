@@ -28,6 +28,7 @@
 #include "tests/support/free_port.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/running_loops.hpp"
+#include "tests/support/waiting.hpp"
 #include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
 
@@ -77,22 +78,13 @@ class SilentListener {
 
 using twelve::test_support::CapturingSink;
 using twelve::test_support::RunningLoops;
+using twelve::test_support::WaitFor;
 
 inline constexpr const char* kDatabase = "twelve_test";
 inline constexpr const char* kCreateCounters =
     "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)";
 // Long enough for any answer on a loaded machine; only a hang reaches it.
 inline constexpr auto kNoAnswer = 30s;
-
-inline bool WaitUntil(const std::function<bool()>& condition,
-                      std::chrono::milliseconds limit = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 inline StoreOptions FastOptions() {
   StoreOptions options;
@@ -143,7 +135,7 @@ class PostgresStoreTest : public ::testing::Test {
   CounterStore& OpenReady(const std::string& url,
                           StoreOptions options = FastOptions(), int loops = 1) {
     CounterStore& store = Open(url, options, loops);
-    EXPECT_TRUE(WaitUntil([&] { return store.Ready(); }));
+    EXPECT_TRUE(WaitFor([&] { return store.Ready(); }));
     return store;
   }
 
@@ -224,7 +216,7 @@ class ServerRestorer {
 
 TEST_F(PostgresCounterStoreTest, BecomesReadyOnceConnected) {
   CounterStore& store = Open(Url());
-  EXPECT_TRUE(WaitUntil([&] { return store.Ready(); }));
+  EXPECT_TRUE(WaitFor([&] { return store.Ready(); }));
   EXPECT_EQ(store.kind(), "postgres");
 }
 
@@ -360,7 +352,7 @@ TEST_F(PostgresCounterStoreTest, StoppedServerFailsCallsAtOnce) {
   CounterStore& store = OpenReady(Url());
   ServerRestorer restorer(*server_);
   ASSERT_TRUE(server_->Stop());
-  EXPECT_TRUE(WaitUntil([&] { return !store.Ready(); }));
+  EXPECT_TRUE(WaitFor([&] { return !store.Ready(); }));
   EXPECT_EQ(Add("visits", 1).status().code(), StatusCode::kUnavailable);
 }
 
@@ -368,9 +360,9 @@ TEST_F(PostgresCounterStoreTest, ServesAgainAfterTheServerRestarts) {
   CounterStore& store = OpenReady(Url(), FastOptions(), 2);
   ServerRestorer restorer(*server_);
   ASSERT_TRUE(server_->Stop());
-  EXPECT_TRUE(WaitUntil([&] { return !store.Ready(); }));
+  EXPECT_TRUE(WaitFor([&] { return !store.Ready(); }));
   ASSERT_TRUE(server_->Start());
-  EXPECT_TRUE(WaitUntil([&] { return store.Ready(); }));
+  EXPECT_TRUE(WaitFor([&] { return store.Ready(); }));
   EXPECT_TRUE(Add("restart", 1, 0).ok());
   EXPECT_TRUE(Add("restart", 1, 1).ok());
 }
@@ -379,10 +371,10 @@ TEST_F(PostgresCounterStoreTest, LogsEachTransitionOnce) {
   CounterStore& store = OpenReady(Url());
   ServerRestorer restorer(*server_);
   ASSERT_TRUE(server_->Stop());
-  EXPECT_TRUE(WaitUntil([&] { return !store.Ready(); }));
+  EXPECT_TRUE(WaitFor([&] { return !store.Ready(); }));
   std::this_thread::sleep_for(500ms);  // several failed reconnects
   ASSERT_TRUE(server_->Start());
-  EXPECT_TRUE(WaitUntil([&] { return store.Ready(); }));
+  EXPECT_TRUE(WaitFor([&] { return store.Ready(); }));
   EXPECT_EQ(sink_.Count("\"store connection lost\""), 1);
   EXPECT_EQ(sink_.Count("\"store reconnecting\""), 1);
   EXPECT_EQ(sink_.Count("\"store connected\""), 2);
@@ -400,7 +392,7 @@ TEST_F(PostgresCounterStoreTest, HungServerTimesTheCallOut) {
     EXPECT_EQ(Add("hung", 1).status().code(), StatusCode::kTimeout);
     EXPECT_FALSE(store.Ready());
   }
-  EXPECT_TRUE(WaitUntil([&] { return store.Ready(); }));
+  EXPECT_TRUE(WaitFor([&] { return store.Ready(); }));
   EXPECT_TRUE(Add("hung", 1).ok());
 }
 
@@ -431,7 +423,7 @@ TEST_F(PostgresCounterStoreTest,
   auto future = promise->get_future();
   ASSERT_EQ(future.wait_for(kNoAnswer), std::future_status::ready);
   EXPECT_EQ(future.get().status().code(), StatusCode::kAmbiguous);
-  EXPECT_TRUE(WaitUntil([&] { return store.Ready(); }));
+  EXPECT_TRUE(WaitFor([&] { return store.Ready(); }));
 }
 
 TEST_F(PostgresCounterStoreTest, CloseDropsCallsStillInFlight) {

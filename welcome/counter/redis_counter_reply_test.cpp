@@ -13,6 +13,7 @@
 #include "counter/counter_store.hpp"
 #include "counter/open_counter_store_for_test.hpp"
 #include "tests/support/capturing_sink.hpp"
+#include "tests/support/redis_server.hpp"
 #include "tests/support/running_loops.hpp"
 #include "tests/support/scripted_server.hpp"
 
@@ -27,6 +28,7 @@ using twelve::Status;
 using twelve::StatusCode;
 using twelve::StoreOptions;
 using twelve::StoreUrl;
+using twelve::test_support::LoopbackRedisUrl;
 using twelve::test_support::RespCommand;
 using twelve::test_support::Script;
 using twelve::test_support::ScriptedServer;
@@ -53,11 +55,8 @@ class RedisCounterReplyTest : public ::testing::Test {
   void Open(std::string reply) {
     server_ = std::make_unique<ScriptedServer>(
         std::vector<Script>{AlwaysAnswering(std::move(reply))});
-    StoreUrl url;
-    url.kind = StoreUrl::Kind::kRedis;
-    url.host = "127.0.0.1";
-    url.port = server_->port();
-    store_ = OpenCounterStoreForTest(url, StoreOptions{}, loops_.loops(), log_);
+    store_ = OpenCounterStoreForTest(LoopbackRedisUrl(server_->port()),
+                                     StoreOptions{}, loops_.loops(), log_);
     ASSERT_NE(store_, nullptr);
   }
 

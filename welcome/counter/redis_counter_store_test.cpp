@@ -22,6 +22,7 @@
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/running_loops.hpp"
+#include "tests/support/waiting.hpp"
 
 namespace welcome {
 namespace {
@@ -44,28 +45,10 @@ namespace asio = boost::asio;
 using std::chrono::milliseconds;
 using test_support::RedisServer;
 
-constexpr auto kWait = std::chrono::seconds(20);
-
+using test_support::Await;
 using test_support::CapturingSink;
 using test_support::RunningLoops;
-
-bool WaitFor(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + kWait;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return true;
-}
-
-template <typename T>
-T Await(std::future<T>& future) {
-  if (future.wait_for(kWait) != std::future_status::ready) {
-    ADD_FAILURE() << "no callback";
-    std::abort();  // the callback still refers to the promise
-  }
-  return future.get();
-}
+using test_support::WaitFor;
 
 class RedisStoreTest : public ::testing::Test {
  protected:
@@ -77,14 +60,7 @@ class RedisStoreTest : public ::testing::Test {
 
   void TearDown() override { CloseStore(); }
 
-  static StoreUrl Url() {
-    StoreUrl url;
-    url.kind = StoreUrl::Kind::kRedis;
-    url.host = "127.0.0.1";
-    url.port = server_->port();
-    url.password = server_->password();
-    return url;
-  }
+  static StoreUrl Url() { return server_->url(); }
   static StoreOptions Options() {
     StoreOptions options;
     options.connect_timeout = milliseconds(1000);

@@ -26,6 +26,7 @@
 #include "tests/support/process_memory.hpp"
 #include "tests/support/running_loops.hpp"
 #include "tests/support/scripted_server.hpp"
+#include "tests/support/waiting.hpp"
 #include "twelve/backing/sql.hpp"
 
 namespace twelve::backing {
@@ -33,6 +34,7 @@ namespace {
 
 using namespace std::string_literals;
 using std::chrono::milliseconds;
+using test_support::Await;
 using test_support::CapturingSink;
 using test_support::kResidentPerHeapByte;
 using test_support::PeakMemory;
@@ -42,8 +44,8 @@ using test_support::RunningLoops;
 using test_support::Script;
 using test_support::ScriptedServer;
 using test_support::TlsRecord;
+using test_support::WaitFor;
 
-constexpr auto kWait = std::chrono::seconds(30);
 constexpr const char* kPassword = "hostile-test-pass-5e2b";
 
 // --- The server's messages --------------------------------------------------
@@ -217,24 +219,12 @@ class PostgresHostileServerTest : public ::testing::Test {
     std::vector<Result<std::int64_t>> results;
     for (const auto& promise : promises) {
       auto future = promise->get_future();
-      if (future.wait_for(kWait) != std::future_status::ready) {
-        ADD_FAILURE() << "no callback";
-        std::abort();  // the callback still refers to the promise
-      }
-      results.push_back(future.get());
+      results.push_back(Await(future));
     }
     return results;
   }
   Result<std::int64_t> Add() { return Adds(1).front(); }
 
-  static bool WaitFor(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + kWait;
-    while (!condition()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(milliseconds(5));
-    }
-    return true;
-  }
   bool WaitReady() {
     return WaitFor([this] { return client_->Ready(); });
   }

@@ -107,7 +107,7 @@ TEST_F(PostgresPreparedTest, ReconnectedSessionPreparesAgain) {
                                 "SELECT pg_terminate_backend(" + old_pid + ")"),
             "t");
   // The first calls may meet the lost session; the reconnected one answers.
-  ASSERT_TRUE(test::WaitUntil([&] { return Add("reconnect", 1).ok(); }));
+  ASSERT_TRUE(test::WaitFor([&] { return Add("reconnect", 1).ok(); }));
   Result<sql::ResultSet> new_pid = Run("SELECT pg_backend_pid()");
   ASSERT_TRUE(new_pid.ok()) << new_pid.status().ToString();
   EXPECT_NE(*(*new_pid)[0].Text(0), old_pid);

@@ -22,6 +22,7 @@
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/running_loops.hpp"
+#include "tests/support/waiting.hpp"
 #include "twelve/backing/sql.hpp"
 #include "twelve/backing/store_url.hpp"
 #include "twelve/log/logger.hpp"
@@ -33,22 +34,13 @@ using namespace std::chrono_literals;
 using test_support::CapturingSink;
 using test_support::PostgresServer;
 using test_support::RunningLoops;
+using test_support::WaitFor;
 
 inline constexpr const char* kDatabase = "twelve_test";
 inline constexpr const char* kCreateCounters =
     "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)";
 // Long enough for any answer on a loaded machine; only a hang reaches it.
 inline constexpr auto kNoAnswer = 30s;
-
-inline bool WaitUntil(const std::function<bool()>& condition,
-                      std::chrono::milliseconds limit = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 inline StoreOptions FastOptions() {
   StoreOptions options;
@@ -104,7 +96,7 @@ class PostgresStoreTest : public ::testing::Test {
   sql::Client& OpenReady(const std::string& url,
                          StoreOptions options = FastOptions(), int loops = 1) {
     sql::Client& client = Open(url, options, loops);
-    EXPECT_TRUE(WaitUntil([&] { return client.Ready(); }));
+    EXPECT_TRUE(WaitFor([&] { return client.Ready(); }));
     return client;
   }
 

@@ -15,21 +15,24 @@
 #include <vector>
 
 #include "tests/support/capturing_sink.hpp"
+#include "tests/support/redis_server.hpp"
 #include "tests/support/running_loops.hpp"
 #include "tests/support/scripted_server.hpp"
+#include "tests/support/waiting.hpp"
 #include "twelve/backing/redis.hpp"
 
 namespace twelve::redis {
 namespace {
 
 using std::chrono::milliseconds;
+using test_support::Await;
 using test_support::CapturingSink;
+using test_support::LoopbackRedisUrl;
 using test_support::RespCommand;
 using test_support::RunningLoops;
 using test_support::Script;
 using test_support::ScriptedServer;
-
-constexpr auto kWait = std::chrono::seconds(20);
+using test_support::WaitFor;
 
 // Answers the handshake (a PING: no password), then the first command with
 // `reply`.
@@ -66,10 +69,7 @@ class RedisClientHostileServerTest : public ::testing::Test {
 
   void Open(std::vector<Script> scripts) {
     server_ = std::make_unique<ScriptedServer>(std::move(scripts));
-    StoreUrl url;
-    url.kind = StoreUrl::Kind::kRedis;
-    url.host = "127.0.0.1";
-    url.port = server_->port();
+    const StoreUrl url = LoopbackRedisUrl(server_->port());
     StoreOptions options;
     options.connect_timeout = milliseconds(2000);
     options.operation_timeout = milliseconds(5000);
@@ -89,20 +89,11 @@ class RedisClientHostileServerTest : public ::testing::Test {
                          promise->set_value(std::move(reply));
                        });
     });
-    if (future.wait_for(kWait) != std::future_status::ready) {
-      ADD_FAILURE() << "no callback";
-      std::abort();  // the callback still refers to the promise
-    }
-    return future.get();
+    return Await(future);
   }
 
   bool WaitReady() {
-    const auto deadline = std::chrono::steady_clock::now() + kWait;
-    while (!client_->Ready()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(milliseconds(5));
-    }
-    return true;
+    return WaitFor([this] { return client_->Ready(); });
   }
 
   void ExpectAmbiguous(const Result<Reply>& result, const std::string& what) {

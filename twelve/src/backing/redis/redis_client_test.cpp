@@ -18,6 +18,7 @@
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/running_loops.hpp"
+#include "tests/support/waiting.hpp"
 #include "twelve/backing/redis.hpp"
 #include "twelve/process/task_loop.hpp"
 
@@ -29,25 +30,8 @@ using test_support::CapturingSink;
 using test_support::RedisServer;
 using test_support::RunningLoops;
 
-constexpr auto kWait = std::chrono::seconds(20);
-
-bool WaitFor(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + kWait;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return true;
-}
-
-template <typename T>
-T Await(std::future<T>& future) {
-  if (future.wait_for(kWait) != std::future_status::ready) {
-    ADD_FAILURE() << "no callback";
-    std::abort();  // the callback still refers to the promise
-  }
-  return future.get();
-}
+using test_support::Await;
+using test_support::WaitFor;
 
 class RedisClientTest : public ::testing::Test {
  protected:
@@ -58,14 +42,7 @@ class RedisClientTest : public ::testing::Test {
   }
   void TearDown() override { CloseClient(); }
 
-  static StoreUrl Url() {
-    StoreUrl url;
-    url.kind = StoreUrl::Kind::kRedis;
-    url.host = "127.0.0.1";
-    url.port = server_->port();
-    url.password = server_->password();
-    return url;
-  }
+  static StoreUrl Url() { return server_->url(); }
   static StoreOptions Options() {
     StoreOptions options;
     options.connect_timeout = milliseconds(1000);

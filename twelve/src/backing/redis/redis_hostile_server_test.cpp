@@ -19,23 +19,27 @@
 #include "backing/redis/redis_reply_bounds.hpp"
 #include "tests/support/capturing_sink.hpp"
 #include "tests/support/process_memory.hpp"
+#include "tests/support/redis_server.hpp"
 #include "tests/support/running_loops.hpp"
 #include "tests/support/scripted_server.hpp"
+#include "tests/support/waiting.hpp"
 #include "twelve/backing/redis.hpp"
 
 namespace twelve::backing {
 namespace {
 
 using std::chrono::milliseconds;
+using test_support::Await;
 using test_support::CapturingSink;
 using test_support::kResidentPerHeapByte;
+using test_support::LoopbackRedisUrl;
 using test_support::PeakMemory;
 using test_support::RespCommand;
 using test_support::RunningLoops;
 using test_support::Script;
 using test_support::ScriptedServer;
+using test_support::WaitFor;
 
-constexpr auto kWait = std::chrono::seconds(20);
 constexpr std::uint64_t kHundredMegabytes = 100ull * 1024 * 1024;
 
 std::string Repeated(const std::string& text, int times) {
@@ -83,13 +87,9 @@ class RedisHostileServerTest : public ::testing::Test {
   void Open(std::vector<Script> scripts, std::string password = "",
             const StoreOptions& options = Options()) {
     server_ = std::make_unique<ScriptedServer>(std::move(scripts));
-    StoreUrl url;
-    url.kind = StoreUrl::Kind::kRedis;
-    url.host = "127.0.0.1";
-    url.port = server_->port();
-    url.password = std::move(password);
-    Result<redis::Client> client =
-        redis::Client::Open(url, options, loops_.loops(), log_);
+    Result<redis::Client> client = redis::Client::Open(
+        LoopbackRedisUrl(server_->port(), std::move(password)), options,
+        loops_.loops(), log_);
     ASSERT_TRUE(client.ok()) << client.status().ToString();
     client_.emplace(std::move(*client));
   }
@@ -103,20 +103,7 @@ class RedisHostileServerTest : public ::testing::Test {
         promise->set_value(reply.ok() ? reply->ToInteger() : reply.status());
       });
     });
-    if (future.wait_for(kWait) != std::future_status::ready) {
-      ADD_FAILURE() << "no callback";
-      std::abort();  // the callback still refers to the promise
-    }
-    return future.get();
-  }
-
-  static bool WaitFor(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + kWait;
-    while (!condition()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(milliseconds(5));
-    }
-    return true;
+    return Await(future);
   }
   bool WaitReady() {
     return WaitFor([this] { return client_->Ready(); });
