@@ -187,7 +187,8 @@ TEST(CoalescingCounterStore, FailureFailsEveryCallerOfTheBatch) {
 }
 
 // Group commit: while a batch is in flight, every visit waits for its
-// reply and goes out in the next batch, which leaves at once.
+// reply and goes out in the next batch, which leaves on the loop's next
+// turn.
 TEST(CoalescingCounterStore, VisitsDuringARoundTripGoInTheNextBatch) {
   boost::asio::io_context io;
   EventLoops loops({&io});
@@ -215,13 +216,61 @@ TEST(CoalescingCounterStore, VisitsDuringARoundTripGoInTheNextBatch) {
   visit(2);
   EXPECT_EQ(store_double.HeldDeltas(), (std::vector<std::int64_t>{3}));
 
-  store_double.AnswerOldest();  // the reply sends the waiting 7 at once
+  store_double.AnswerOldest();  // the reply sends the waiting 7
+  io.run();
+  io.restart();
   EXPECT_EQ(store_double.HeldDeltas(), (std::vector<std::int64_t>{7}));
   store_double.AnswerOldest();
+  io.run();
+  io.restart();
   EXPECT_TRUE(store_double.HeldDeltas().empty());
 
   EXPECT_EQ(store_double.max_in_flight(), 1u);
   EXPECT_EQ(values, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+}
+
+// The requests already waiting on the loop's sockets when a reply comes
+// (their handlers run when the loop takes in its ready I/O) go in the batch
+// that the reply sends, not in the one after it.
+TEST(CoalescingCounterStore,
+     VisitsReadyOnTheSocketsAtTheReplyJoinTheNextBatch) {
+  boost::asio::io_context io;
+  EventLoops loops({&io});
+  test_support::CapturingSink sink;
+  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
+  auto held = std::make_unique<HeldStore>();
+  HeldStore& store_double = *held;
+  auto store =
+      NewCoalescingCounterStore(std::move(held), loops, log, Metrics(loops));
+  std::vector<std::int64_t> values;
+  auto record = [&](Result<std::int64_t> v) { values.push_back(*v); };
+  int ready_on_sockets = 0;  // visits the next take-in of ready I/O brings
+  loops.SetReadyIo(0, [&] {
+    for (; ready_on_sockets > 0; --ready_on_sockets) {
+      store->Add("visitorCount", 1, record);
+    }
+  });
+
+  boost::asio::post(io, [&] { store->Add("visitorCount", 1, record); });
+  io.run();
+  io.restart();
+  EXPECT_EQ(store_double.HeldDeltas(), (std::vector<std::int64_t>{1}));
+  boost::asio::post(io, [&] {
+    store->Add("visitorCount", 1, record);  // read during the round trip
+    store->Add("visitorCount", 1, record);
+  });
+  io.run();
+  io.restart();
+
+  ready_on_sockets = 3;  // arrived while the reply was on its way
+  boost::asio::post(io, [&] { store_double.AnswerOldest(); });
+  io.run();
+  io.restart();
+  EXPECT_EQ(store_double.HeldDeltas(), (std::vector<std::int64_t>{5}));
+  store_double.AnswerOldest();
+  io.run();
+  EXPECT_EQ(values, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(store_double.max_in_flight(), 1u);
 }
 
 // A waiter that visits other keys while its batch's reply is delivered

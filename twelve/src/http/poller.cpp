@@ -59,6 +59,10 @@ void Poller::Wait() {
                     });
 }
 
+void Poller::DispatchReady() {
+  if (!stopped_ && epoll_.is_open()) Dispatch();
+}
+
 // One batch per loop turn: if more sockets are ready than fit, the wait
 // armed next reports the set ready again at once, after the turn's other
 // handlers had their go.

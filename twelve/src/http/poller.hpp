@@ -60,6 +60,12 @@ class Poller {
   void Start();
   void Stop();
 
+  // Reports, now, the events that are ready, as the next loop turn would
+  // (one epoll_wait that does not block); nothing once stopped. For work
+  // that should see what already waits in the kernel before it goes on
+  // (EventLoops::TakeInReadyIo).
+  void DispatchReady();
+
  private:
   void Wait();
   void Dispatch();

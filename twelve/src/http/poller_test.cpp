@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -136,6 +137,37 @@ TEST_F(PollerTest, RefusesADescriptorItCannotWatch) {
   Status watched = poller_.Watch(-1, &watcher);
   EXPECT_EQ(watched.code(), StatusCode::kUnavailable);
   EXPECT_NE(watched.message().find("epoll_ctl"), std::string::npos);
+}
+
+// DispatchReady reports what is ready at the call, from a handler of the
+// loop, before the loop's own wait would: the data is read by then.
+TEST_F(PollerTest, DispatchReadyReportsWhatIsReadyAtTheCall) {
+  RecordingWatcher& watcher = WatchOurEnd();
+  Send("ready");
+  std::size_t read_at_call = 0;
+  boost::asio::post(io_, [&] {
+    poller_.DispatchReady();
+    read_at_call = watcher.bytes_read;
+  });
+  Turn();
+  EXPECT_EQ(read_at_call, 5u);
+  EXPECT_EQ(watcher.heard.size(), 1u);  // reported once, not again by Wait
+}
+
+TEST_F(PollerTest, DispatchReadyWithNothingReadyReportsNothing) {
+  RecordingWatcher& watcher = WatchOurEnd();
+  boost::asio::post(io_, [&] { poller_.DispatchReady(); });
+  Turn();
+  EXPECT_TRUE(watcher.heard.empty());
+}
+
+TEST_F(PollerTest, DispatchReadyAfterStopReportsNothing) {
+  RecordingWatcher& watcher = WatchOurEnd();
+  poller_.Stop();
+  Send("after stop");
+  boost::asio::post(io_, [&] { poller_.DispatchReady(); });
+  Turn();
+  EXPECT_TRUE(watcher.heard.empty());
 }
 
 TEST_F(PollerTest, StopEndsTheWait) {

@@ -78,6 +78,11 @@ class Server::Impl {
       contexts.push_back(&workers_.back()->io());
     }
     loops_ = std::make_unique<EventLoops>(std::move(contexts));
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      loops_->SetReadyIo(i, [worker = workers_[i].get()] {
+        worker->poller().DispatchReady();
+      });
+    }
     std::vector<Worker*> peers;
     for (auto& worker : workers_) peers.push_back(worker.get());
     for (auto& worker : workers_) worker->SetPeers(peers);

@@ -15,4 +15,13 @@ void PostToLoop(EventLoops& loops, std::size_t loop,
   boost::asio::post(loops.context(loop), std::move(work));
 }
 
+void PostToLoopAfterReadyIo(EventLoops& loops, std::size_t loop,
+                            MoveOnlyFunction<void()> work) {
+  boost::asio::post(loops.context(loop),
+                    [&loops, loop, work = std::move(work)]() mutable {
+                      loops.TakeInReadyIo(loop);
+                      work();
+                    });
+}
+
 }  // namespace twelve

@@ -28,4 +28,14 @@ int CurrentLoop(const EventLoops& loops);
 void PostToLoop(EventLoops& loops, std::size_t loop,
                 MoveOnlyFunction<void()> work);
 
+// As PostToLoop, but `work` runs once the loop has taken in the I/O that is
+// ready when `work`'s turn comes: the requests already waiting on the web
+// process's client sockets are read and their handlers run first. For work
+// that gathers what arrives before it goes out, as a group commit does: it
+// then carries what the kernel already holds, not only what the loop had
+// read. Costs one non-blocking epoll_wait; in a task, the same as PostToLoop.
+// Any thread.
+void PostToLoopAfterReadyIo(EventLoops& loops, std::size_t loop,
+                            MoveOnlyFunction<void()> work);
+
 }  // namespace twelve
