@@ -138,49 +138,78 @@ Outcome VisitInOneTurn(CounterStore& store, boost::asio::io_context& io,
   return outcome;
 }
 
-TEST(CoalescingCounterStore, OneTurnBecomesOneStoreCall) {
-  boost::asio::io_context io;
-  EventLoops loops({&io});
-  test_support::CapturingSink sink;
-  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
-  int adds = 0;
-  auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
-                                         loops, log, Metrics(loops));
-  Outcome outcome = VisitInOneTurn(*store, io, 100);
-  EXPECT_EQ(adds, 1);
+// The coalescing store on a store double, on two loops run by hand (most
+// tests use the first), with its log captured.
+class CoalescingCounterStoreTest : public ::testing::Test {
+ protected:
+  // The coalescing store on `inner`, its metrics registered on the loops.
+  CounterStore& Coalesce(std::unique_ptr<CounterStore> inner) {
+    metrics_ = Metrics(loops_);
+    store_ =
+        NewCoalescingCounterStore(std::move(inner), loops_, log_, metrics_);
+    return *store_;
+  }
+  // A HeldStore under the coalescing store: the test answers its calls.
+  HeldStore& CoalesceHeld() {
+    auto held = std::make_unique<HeldStore>();
+    HeldStore& store_double = *held;
+    Coalesce(std::move(held));
+    return store_double;
+  }
+  // Runs what was posted to the first loop, and what that posted, until
+  // nothing is left.
+  void RunFirstLoop() {
+    first_.run();
+    first_.restart();
+  }
+  // `visits` visits to the counter in one turn of the first loop, each
+  // value kept in `values_`.
+  void Visit(int visits) {
+    boost::asio::post(first_, [this, visits] {
+      for (int i = 0; i < visits; ++i) store_->Add("visitorCount", 1, Record());
+    });
+    RunFirstLoop();
+  }
+  CounterStore::ValueCallback Record() {
+    return [this](Result<std::int64_t> v) { values_.push_back(*v); };
+  }
+
+  boost::asio::io_context first_;
+  boost::asio::io_context second_;
+  EventLoops loops_{{&first_, &second_}};
+  test_support::CapturingSink sink_;
+  const Logger log_{sink_, LogLevel::kInfo, LogFormat::kJson};
+  CounterMetrics metrics_;
+  std::unique_ptr<CounterStore> store_;
+  std::vector<std::int64_t> values_;
+  int adds_ = 0;  // the Add calls that reach a CountingStore
+};
+
+TEST_F(CoalescingCounterStoreTest, OneTurnBecomesOneStoreCall) {
+  Coalesce(std::make_unique<CountingStore>(&adds_));
+  Outcome outcome = VisitInOneTurn(*store_, first_, 100);
+  EXPECT_EQ(adds_, 1);
   ASSERT_EQ(outcome.values.size(), 100u);
 }
 
-TEST(CoalescingCounterStore, EveryCallerGetsADistinctNumberAndTotalIsExact) {
-  boost::asio::io_context io;
-  EventLoops loops({&io});
-  test_support::CapturingSink sink;
-  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
-  int adds = 0;
-  auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
-                                         loops, log, Metrics(loops));
+TEST_F(CoalescingCounterStoreTest,
+       EveryCallerGetsADistinctNumberAndTotalIsExact) {
+  Coalesce(std::make_unique<CountingStore>(&adds_));
   std::set<std::int64_t> seen;
   for (int turn = 0; turn < 5; ++turn) {
-    for (std::int64_t value : VisitInOneTurn(*store, io, 7).values) {
+    for (std::int64_t value : VisitInOneTurn(*store_, first_, 7).values) {
       EXPECT_TRUE(seen.insert(value).second) << "duplicate " << value;
     }
   }
   EXPECT_EQ(seen.size(), 35u);
   EXPECT_EQ(*seen.begin(), 1);
   EXPECT_EQ(*seen.rbegin(), 35);
-  EXPECT_EQ(adds, 5);
+  EXPECT_EQ(adds_, 5);
 }
 
-TEST(CoalescingCounterStore, FailureFailsEveryCallerOfTheBatch) {
-  boost::asio::io_context io;
-  EventLoops loops({&io});
-  test_support::CapturingSink sink;
-  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
-  int adds = 0;
-  auto store = NewCoalescingCounterStore(
-      std::make_unique<CountingStore>(&adds, /*fail=*/true), loops, log,
-      Metrics(loops));
-  Outcome outcome = VisitInOneTurn(*store, io, 3);
+TEST_F(CoalescingCounterStoreTest, FailureFailsEveryCallerOfTheBatch) {
+  Coalesce(std::make_unique<CountingStore>(&adds_, /*fail=*/true));
+  Outcome outcome = VisitInOneTurn(*store_, first_, 3);
   EXPECT_TRUE(outcome.values.empty());
   ASSERT_EQ(outcome.failures.size(), 3u);
   EXPECT_EQ(outcome.failures[0].code(), StatusCode::kAmbiguous);
@@ -189,241 +218,155 @@ TEST(CoalescingCounterStore, FailureFailsEveryCallerOfTheBatch) {
 // Group commit: while a batch is in flight, every visit waits for its
 // reply and goes out in the next batch, which leaves on the loop's next
 // turn.
-TEST(CoalescingCounterStore, VisitsDuringARoundTripGoInTheNextBatch) {
-  boost::asio::io_context io;
-  EventLoops loops({&io});
-  test_support::CapturingSink sink;
-  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
-  auto held = std::make_unique<HeldStore>();
-  HeldStore& store_double = *held;
-  auto store =
-      NewCoalescingCounterStore(std::move(held), loops, log, Metrics(loops));
-  std::vector<std::int64_t> values;
-  auto visit = [&](int times) {
-    boost::asio::post(io, [&, times] {
-      for (int i = 0; i < times; ++i) {
-        store->Add("visitorCount", 1,
-                   [&](Result<std::int64_t> v) { values.push_back(*v); });
-      }
-    });
-    io.run();
-    io.restart();
-  };
-
-  visit(3);
+TEST_F(CoalescingCounterStoreTest, VisitsDuringARoundTripGoInTheNextBatch) {
+  HeldStore& store_double = CoalesceHeld();
+  Visit(3);
   EXPECT_EQ(store_double.HeldDeltas(), (std::vector<std::int64_t>{3}));
-  visit(5);  // the first batch is still in flight: these wait
-  visit(2);
+  Visit(5);  // the first batch is still in flight: these wait
+  Visit(2);
   EXPECT_EQ(store_double.HeldDeltas(), (std::vector<std::int64_t>{3}));
 
   store_double.AnswerOldest();  // the reply sends the waiting 7
-  io.run();
-  io.restart();
+  RunFirstLoop();
   EXPECT_EQ(store_double.HeldDeltas(), (std::vector<std::int64_t>{7}));
   store_double.AnswerOldest();
-  io.run();
-  io.restart();
+  RunFirstLoop();
   EXPECT_TRUE(store_double.HeldDeltas().empty());
 
   EXPECT_EQ(store_double.max_in_flight(), 1u);
-  EXPECT_EQ(values, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  EXPECT_EQ(values_,
+            (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
 }
 
 // The requests already waiting on the loop's sockets when a reply comes
 // (their handlers run when the loop takes in its ready I/O) go in the batch
 // that the reply sends, not in the one after it.
-TEST(CoalescingCounterStore,
-     VisitsReadyOnTheSocketsAtTheReplyJoinTheNextBatch) {
-  boost::asio::io_context io;
-  EventLoops loops({&io});
-  test_support::CapturingSink sink;
-  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
-  auto held = std::make_unique<HeldStore>();
-  HeldStore& store_double = *held;
-  auto store =
-      NewCoalescingCounterStore(std::move(held), loops, log, Metrics(loops));
-  std::vector<std::int64_t> values;
-  auto record = [&](Result<std::int64_t> v) { values.push_back(*v); };
+TEST_F(CoalescingCounterStoreTest,
+       VisitsReadyOnTheSocketsAtTheReplyJoinTheNextBatch) {
+  HeldStore& store_double = CoalesceHeld();
   int ready_on_sockets = 0;  // visits the next take-in of ready I/O brings
-  loops.SetReadyIo(0, [&] {
+  loops_.SetReadyIo(0, [&] {
     for (; ready_on_sockets > 0; --ready_on_sockets) {
-      store->Add("visitorCount", 1, record);
+      store_->Add("visitorCount", 1, Record());
     }
   });
 
-  boost::asio::post(io, [&] { store->Add("visitorCount", 1, record); });
-  io.run();
-  io.restart();
+  Visit(1);
   EXPECT_EQ(store_double.HeldDeltas(), (std::vector<std::int64_t>{1}));
-  boost::asio::post(io, [&] {
-    store->Add("visitorCount", 1, record);  // read during the round trip
-    store->Add("visitorCount", 1, record);
-  });
-  io.run();
-  io.restart();
+  Visit(2);  // read during the round trip
 
   ready_on_sockets = 3;  // arrived while the reply was on its way
-  boost::asio::post(io, [&] { store_double.AnswerOldest(); });
-  io.run();
-  io.restart();
+  boost::asio::post(first_, [&] { store_double.AnswerOldest(); });
+  RunFirstLoop();
   EXPECT_EQ(store_double.HeldDeltas(), (std::vector<std::int64_t>{5}));
   store_double.AnswerOldest();
-  io.run();
-  EXPECT_EQ(values, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
+  RunFirstLoop();
+  EXPECT_EQ(values_, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(store_double.max_in_flight(), 1u);
 }
 
 // A waiter that visits other keys while its batch's reply is delivered
 // makes new batches (the per-loop list grows and moves): the waiters still
 // being answered must not move with it.
-TEST(CoalescingCounterStore, AWaiterMayVisitOtherKeysDuringTheReply) {
-  boost::asio::io_context io;
-  EventLoops loops({&io});
-  auto held = std::make_unique<HeldStore>();
-  HeldStore& store_double = *held;
-  test_support::CapturingSink sink;
-  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
-  auto store =
-      NewCoalescingCounterStore(std::move(held), loops, log, Metrics(loops));
-  std::vector<std::int64_t> firsts;
+TEST_F(CoalescingCounterStoreTest, AWaiterMayVisitOtherKeysDuringTheReply) {
+  HeldStore& store_double = CoalesceHeld();
   int others = 0;
-  boost::asio::post(io, [&] {
+  boost::asio::post(first_, [&] {
     for (int i = 0; i < 3; ++i) {
-      store->Add("visitorCount", 1, [&](Result<std::int64_t> v) {
-        firsts.push_back(*v);
+      store_->Add("visitorCount", 1, [&](Result<std::int64_t> v) {
+        values_.push_back(*v);
         for (int key = 0; key < 8; ++key) {
-          store->Add("other" + std::to_string(key), 1,
-                     [&](Result<std::int64_t> w) { others += w.ok(); });
+          store_->Add("other" + std::to_string(key), 1,
+                      [&](Result<std::int64_t> w) { others += w.ok(); });
         }
       });
     }
   });
-  io.run();
-  io.restart();
+  RunFirstLoop();
   // On the loop, as stores answer: the three run and visit 8 keys each.
-  boost::asio::post(io, [&] { store_double.AnswerOldest(); });
-  io.run();
-  io.restart();
+  boost::asio::post(first_, [&] { store_double.AnswerOldest(); });
+  RunFirstLoop();
   EXPECT_EQ(store_double.HeldDeltas(), std::vector<std::int64_t>(8, 3));
   while (!store_double.HeldDeltas().empty()) store_double.AnswerOldest();
-  EXPECT_EQ(firsts, (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(values_, (std::vector<std::int64_t>{1, 2, 3}));
   EXPECT_EQ(others, 24);
 }
 
 // Closing drops the callbacks the store still holds; the visits of the
 // batch in flight are dropped with them, not kept by the coalescing layer.
-TEST(CoalescingCounterStore, CloseDropsTheWaitersOfTheBatchInFlight) {
-  boost::asio::io_context io;
-  EventLoops loops({&io});
-  test_support::CapturingSink sink;
-  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
-  auto store = NewCoalescingCounterStore(std::make_unique<HeldStore>(), loops,
-                                         log, Metrics(loops));
+TEST_F(CoalescingCounterStoreTest, CloseDropsTheWaitersOfTheBatchInFlight) {
+  CoalesceHeld();
   auto token = std::make_shared<int>(0);
   std::weak_ptr<int> watch = token;
-  boost::asio::post(io, [&, token] {
-    store->Add("visitorCount", 1, [token](Result<std::int64_t>) {});
+  boost::asio::post(first_, [&, token] {
+    store_->Add("visitorCount", 1, [token](Result<std::int64_t>) {});
   });
-  io.run();
+  RunFirstLoop();
   token.reset();
   EXPECT_FALSE(watch.expired());  // held by the batch in flight
-  store->Close();
+  store_->Close();
   EXPECT_TRUE(watch.expired());
 }
 
-TEST(CoalescingCounterStore, AFailedBatchStillSendsTheNextOne) {
-  boost::asio::io_context io;
-  EventLoops loops({&io});
-  test_support::CapturingSink sink;
-  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
-  int adds = 0;
-  auto store = NewCoalescingCounterStore(
-      std::make_unique<CountingStore>(&adds, /*fail=*/true), loops, log,
-      Metrics(loops));
-  EXPECT_EQ(VisitInOneTurn(*store, io, 2).failures.size(), 2u);
-  EXPECT_EQ(VisitInOneTurn(*store, io, 4).failures.size(), 4u);
-  EXPECT_EQ(adds, 2);
+TEST_F(CoalescingCounterStoreTest, AFailedBatchStillSendsTheNextOne) {
+  Coalesce(std::make_unique<CountingStore>(&adds_, /*fail=*/true));
+  EXPECT_EQ(VisitInOneTurn(*store_, first_, 2).failures.size(), 2u);
+  EXPECT_EQ(VisitInOneTurn(*store_, first_, 4).failures.size(), 4u);
+  EXPECT_EQ(adds_, 2);
 }
 
-TEST(CoalescingCounterStore, OtherDeltasPassThrough) {
-  boost::asio::io_context io;
-  EventLoops loops({&io});
-  test_support::CapturingSink sink;
-  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
-  int adds = 0;
-  auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
-                                         loops, log, Metrics(loops));
+TEST_F(CoalescingCounterStoreTest, OtherDeltasPassThrough) {
+  Coalesce(std::make_unique<CountingStore>(&adds_));
   std::int64_t answer = 0;
-  store->Add("k", 5, [&](Result<std::int64_t> value) { answer = *value; });
+  store_->Add("k", 5, [&](Result<std::int64_t> value) { answer = *value; });
   EXPECT_EQ(answer, 5);
-  EXPECT_EQ(adds, 1);
+  EXPECT_EQ(adds_, 1);
 }
 
 // The bench reads visits per round trip for SQLite (no server to ask) from
 // this event; issue 14 will serve the same counters as metrics.
-TEST(CoalescingCounterStore, LogsVisitsAndBatchesOnceWhenClosed) {
-  boost::asio::io_context io;
-  EventLoops loops({&io});
-  test_support::CapturingSink sink;
-  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
-  int adds = 0;
-  auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
-                                         loops, log, Metrics(loops));
-  VisitInOneTurn(*store, io, 7);
-  VisitInOneTurn(*store, io, 1);
-  VisitInOneTurn(*store, io, 4);
-  store->Add("k", 5, [](Result<std::int64_t>) {});  // not a visit
-  EXPECT_EQ(sink.Count("counter store totals"), 0);
+TEST_F(CoalescingCounterStoreTest, LogsVisitsAndBatchesOnceWhenClosed) {
+  Coalesce(std::make_unique<CountingStore>(&adds_));
+  VisitInOneTurn(*store_, first_, 7);
+  VisitInOneTurn(*store_, first_, 1);
+  VisitInOneTurn(*store_, first_, 4);
+  store_->Add("k", 5, [](Result<std::int64_t>) {});  // not a visit
+  EXPECT_EQ(sink_.Count("counter store totals"), 0);
 
-  store->Close();
-  store->Close();
-  std::vector<std::string> lines = sink.Lines("counter store totals");
+  store_->Close();
+  store_->Close();
+  std::vector<std::string> lines = sink_.Lines("counter store totals");
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_NE(lines[0].find(R"("store":"counting","visits":12,"batches":3)"),
             std::string::npos)
       << lines[0];
 }
 
-TEST(CoalescingCounterStore, CountsTheBatchesOfEveryLoop) {
-  boost::asio::io_context first;
-  boost::asio::io_context second;
-  EventLoops loops({&first, &second});
-  test_support::CapturingSink sink;
-  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
-  int adds = 0;
-  auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
-                                         loops, log, Metrics(loops));
-  VisitInOneTurn(*store, first, 3);
-  VisitInOneTurn(*store, second, 5);
-  VisitInOneTurn(*store, second, 2);
-  store->Close();
-  EXPECT_EQ(adds, 3);
-  EXPECT_EQ(sink.Count(R"("visits":10,"batches":3)"), 1) << sink.All();
+TEST_F(CoalescingCounterStoreTest, CountsTheBatchesOfEveryLoop) {
+  Coalesce(std::make_unique<CountingStore>(&adds_));
+  VisitInOneTurn(*store_, first_, 3);
+  VisitInOneTurn(*store_, second_, 5);
+  VisitInOneTurn(*store_, second_, 2);
+  store_->Close();
+  EXPECT_EQ(adds_, 3);
+  EXPECT_EQ(sink_.Count(R"("visits":10,"batches":3)"), 1) << sink_.All();
 }
 
 // /metrics shows them as welcome_visits_total, welcome_batches_total and
 // welcome_batch_size; a call that is not a visit counts in none of them.
-TEST(CoalescingCounterStore, CountsVisitsBatchesAndSizesOnTheAppMetrics) {
-  boost::asio::io_context first;
-  boost::asio::io_context second;
-  EventLoops loops({&first, &second});
-  test_support::CapturingSink sink;
-  const Logger log(sink, LogLevel::kInfo, LogFormat::kJson);
-  int adds = 0;
-  const CounterMetrics metrics = Metrics(loops);
-  auto store = NewCoalescingCounterStore(std::make_unique<CountingStore>(&adds),
-                                         loops, log, metrics);
-  VisitInOneTurn(*store, first, 3);
-  VisitInOneTurn(*store, second, 5);
-  store->Add("k", 5, [](Result<std::int64_t>) {});
-  EXPECT_EQ(metrics.visits->Total(), 8u);
-  EXPECT_EQ(metrics.batches->Total(), 2u);
-  twelve::metrics::AppHistogramTotals sizes = metrics.batch_sizes->Read();
+TEST_F(CoalescingCounterStoreTest, CountsVisitsBatchesAndSizesOnTheAppMetrics) {
+  Coalesce(std::make_unique<CountingStore>(&adds_));
+  VisitInOneTurn(*store_, first_, 3);
+  VisitInOneTurn(*store_, second_, 5);
+  store_->Add("k", 5, [](Result<std::int64_t>) {});
+  EXPECT_EQ(metrics_.visits->Total(), 8u);
+  EXPECT_EQ(metrics_.batches->Total(), 2u);
+  twelve::metrics::AppHistogramTotals sizes = metrics_.batch_sizes->Read();
   EXPECT_EQ(sizes.count, 2u);
   EXPECT_EQ(sizes.sum, 8u);
   EXPECT_EQ(sizes.buckets[2], 1u);  // 3: (2, 4]
   EXPECT_EQ(sizes.buckets[3], 1u);  // 5: (4, 8]
-  const auto& app = loops.app_metrics();
+  const auto& app = loops_.app_metrics();
   ASSERT_EQ(app.counters().size(), 2u);
   EXPECT_EQ(app.counters()[0]->name(), "visits_total");
   EXPECT_EQ(app.counters()[1]->name(), "batches_total");
@@ -431,11 +374,9 @@ TEST(CoalescingCounterStore, CountsVisitsBatchesAndSizesOnTheAppMetrics) {
   EXPECT_EQ(app.histograms()[0]->name(), "batch_size");
 }
 
-TEST(CoalescingCounterStore, RegisteringTheMetricsTwiceIsRefused) {
-  boost::asio::io_context io;
-  EventLoops loops({&io});
-  ASSERT_TRUE(RegisterCounterMetrics(loops.app_metrics()).ok());
-  EXPECT_EQ(RegisterCounterMetrics(loops.app_metrics()).status().code(),
+TEST_F(CoalescingCounterStoreTest, RegisteringTheMetricsTwiceIsRefused) {
+  ASSERT_TRUE(RegisterCounterMetrics(loops_.app_metrics()).ok());
+  EXPECT_EQ(RegisterCounterMetrics(loops_.app_metrics()).status().code(),
             StatusCode::kInvalidArgument);
 }
 
