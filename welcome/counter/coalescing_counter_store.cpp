@@ -12,8 +12,8 @@
 // load, the answers of one batch bring their clients' next requests while
 // the loop is still sending them, and those would otherwise miss the batch
 // that leaves at the reply and wait a whole round trip. On PostgreSQL at 50
-// connections this took a commit from ~25 visits to ~35 and visits/s up
-// ~10% (docs/performance.md).
+// connections this took a commit from ~25 visits to ~35, and visits/s up
+// 10-25% in alternated runs (docs/performance.md).
 //
 // Each batch is counted on the app's metrics (per loop, lock-free): the
 // visits it carries, one batch, its size; the store's round trips are the
