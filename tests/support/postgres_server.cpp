@@ -81,11 +81,19 @@ std::string OneLine(const char* text) {
   return line;
 }
 
-// The parent pid in /proc/<pid>/stat ("pid (comm) state ppid ...").
+// The parent pid in /proc/<pid>/stat ("pid (comm) state ppid ..."); -1
+// when the process is gone. It may exit between the listing of /proc and
+// the read: the read then fails with ESRCH, which libstdc++'s filebuf
+// throws as std::ios_base::failure.
 int ParentOf(const std::filesystem::path& proc_entry) {
-  std::ifstream in(proc_entry / "stat");
-  std::string stat((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
+  std::string stat;
+  try {
+    std::ifstream in(proc_entry / "stat");
+    stat.assign(std::istreambuf_iterator<char>(in),
+                std::istreambuf_iterator<char>());
+  } catch (const std::ios_base::failure&) {
+    return -1;
+  }
   std::size_t close_paren = stat.rfind(')');
   if (close_paren == std::string::npos) return -1;
   std::istringstream rest(stat.substr(close_paren + 1));
