@@ -6,7 +6,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <cstddef>
-#include <functional>
 #include <future>
 #include <memory>
 #include <thread>

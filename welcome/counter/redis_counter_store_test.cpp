@@ -7,13 +7,11 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <cstdlib>
-#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <numeric>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "counter/counter_store.hpp"
