@@ -342,3 +342,16 @@ def test_sigterm_under_keep_alive_load_cuts_no_request(start_server, delay):
     logged = [json.loads(line) for line in result.stdout.splitlines()]
     assert [e["count"] for e in logged if e["msg"] == "visitor count"] == [
         len(ok)], result.stdout + result.stderr
+
+
+def test_threads_are_named_for_operators_tools(start_server):
+    """top -H, ps -L, perf and gdb show what each thread is: the web workers,
+    the admin listener's, the log's flusher and the SQLite store's."""
+    free = free_port()
+    server = start_server("welcome", env={"WEB_THREADS": 2,
+                                          "ADMIN_PORT": free})
+    tasks = f"/proc/{server.proc.pid}/task"
+    names = sorted(open(f"{tasks}/{tid}/comm").read().strip()
+                   for tid in os.listdir(tasks))
+    assert names == sorted(["welcome", "web-0", "web-1", "admin", "admin-0",
+                            "log-flush", "sqlite"]), names

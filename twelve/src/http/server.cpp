@@ -15,6 +15,7 @@
 #include "http/server_state.hpp"
 #include "http/worker.hpp"
 #include "process/event_loops.hpp"
+#include "thread_name.hpp"
 
 namespace twelve::http {
 namespace asio = boost::asio;
@@ -174,8 +175,12 @@ ShutdownReport Server::Impl::Serve(const ShutdownConfig& shutdown,
   shutdown_ = shutdown;
   hooks_ = hooks;
   std::vector<std::thread> threads;
-  for (auto& worker : workers_) {
-    threads.emplace_back([w = worker.get()] { w->Run(); });
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    threads.emplace_back(
+        [w = workers_[i].get(), name = listener_ + "-" + std::to_string(i)] {
+          NameThisThread(name);
+          w->Run();
+        });
   }
   WaitForSignal();
   Tick();

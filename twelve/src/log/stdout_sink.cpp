@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "log/write_behind.hpp"
+#include "thread_name.hpp"
 #include "twelve/log/logger.hpp"
 
 namespace twelve {
@@ -97,7 +98,10 @@ class StdoutSink::Impl {
     sigset_t all;
     sigfillset(&all);
     SignalMaskGuard guard(all);
-    flusher_ = std::thread([this] { Run(); });
+    flusher_ = std::thread([this] {
+      NameThisThread("log-flush");
+      Run();
+    });
   }
 
   ~Impl() {

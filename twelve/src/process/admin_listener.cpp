@@ -2,6 +2,7 @@
 
 #include "process/metrics_page.hpp"
 #include "process/status_page.hpp"
+#include "thread_name.hpp"
 
 namespace twelve {
 namespace {
@@ -42,7 +43,10 @@ Status AdminListener::Listen() {
 }
 
 void AdminListener::Start(const ShutdownConfig& shutdown) {
-  thread_ = std::thread([this, shutdown] { server_->Serve(shutdown, {}); });
+  thread_ = std::thread([this, shutdown] {
+    NameThisThread("admin");  // its workers are "admin-0" and on
+    server_->Serve(shutdown, {});
+  });
 }
 
 void AdminListener::Join() {

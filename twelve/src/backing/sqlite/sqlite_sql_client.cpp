@@ -27,6 +27,7 @@
 #include "backing/sqlite/sqlite_migrator.hpp"
 #include "backing/sqlite/sqlite_statements.hpp"
 #include "process/event_loops.hpp"
+#include "thread_name.hpp"
 
 namespace twelve::backing {
 namespace {
@@ -91,7 +92,10 @@ class SqliteSqlClient final : public sql::Client {
         log_(log),
         backoff_(options.min_backoff, options.max_backoff) {
     loops.store_metrics().SetKind("sqlite");
-    thread_ = std::thread([this] { Run(); });
+    thread_ = std::thread([this] {
+      NameThisThread("sqlite");
+      Run();
+    });
   }
   ~SqliteSqlClient() override { Close(); }
 
