@@ -49,7 +49,7 @@ def run_wrk(shape, running, store_pids, duration, wrk_cpus,
             round_trips=None, sample_every=0.1):
     """One wrk run of `duration` seconds against `running`. Returns wrk's
     figures plus the server's max RSS during the run, its CPU time (and the
-    store's), wrk's own CPU time, the machine's busy CPU, the bytes its
+    store's; the server's also by thread role, user and system), wrk's own CPU time, the machine's busy CPU, the bytes its
     log grew by, and the store's round trips (a round_trips counter's
     delta; None without one)."""
     url = f"http://{LOOPBACK}:{running.port}/"
@@ -61,6 +61,7 @@ def run_wrk(shape, running, store_pids, duration, wrk_cpus,
     server_pids = running.pids()
     log_before = running.log_bytes()
     cpu_before = procs.cpu_seconds(server_pids)
+    threads_before = procs.thread_cpu(server_pids)
     store_before = procs.cpu_seconds(store_pids)
     sys_before = procs.system_cpu()
     wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -78,6 +79,8 @@ def run_wrk(shape, running, store_pids, duration, wrk_cpus,
     sys_after = procs.system_cpu()
     server_pids = running.pids()  # gunicorn may have replaced a worker
     cpu = procs.cpu_delta(cpu_before, procs.cpu_seconds(server_pids))
+    threads = procs.thread_cpu_delta(threads_before,
+                                     procs.thread_cpu(server_pids))
     store_cpu = procs.cpu_delta(store_before, procs.cpu_seconds(store_pids))
     log_bytes = running.log_bytes() - log_before
     trips = (rt.delta(trips_before, round_trips.read(), round_trips)
@@ -104,6 +107,9 @@ def run_wrk(shape, running, store_pids, duration, wrk_cpus,
         "error_total": sum(report["errors"].values()),
         "rss_load_kib": rss_max,
         "server_cpu_s": cpu,
+        # The same CPU by kind (user, system) and thread role (the kit's
+        # "web", "log-flush", ..., "main").
+        "server_threads": threads,
         "store_cpu_s": store_cpu,
         "wrk_cpu_s": (wrk_after.ru_utime - wrk_before.ru_utime
                       + wrk_after.ru_stime - wrk_before.ru_stime),

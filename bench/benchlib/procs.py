@@ -6,6 +6,7 @@ own id (its process group, which it leads) when the bench ends, whatever
 way it ends."""
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -129,6 +130,45 @@ def cpu_seconds(pids):
         fields = _stat_fields(pid)
         if fields is not None:
             out[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return out
+
+
+def thread_cpu(pids):
+    """User and system CPU seconds of the threads of `pids`, summed by role:
+    {role: (user_s, system_s)}. A thread's role is its name without a
+    worker number ("web-0" and "web-1" are "web"; the kit names its
+    threads), "main" for each process's first thread. Threads that ended
+    are lost: the kit's live as long as the server."""
+    out = {}
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            name = text[text.find(b"(") + 1:text.rfind(b")")].decode(
+                errors="replace")
+            fields = text[text.rfind(b")") + 2:].split()
+            role = "main" if tid == str(pid) else re.sub(r"-\d+$", "", name)
+            user, system = out.get(role, (0.0, 0.0))
+            out[role] = (user + int(fields[11]) / CLOCK_TICKS,
+                         system + int(fields[12]) / CLOCK_TICKS)
+    return out
+
+
+def thread_cpu_delta(before, after):
+    """{role: {"user_s", "system_s"}} spent between two thread_cpu()
+    snapshots."""
+    out = {}
+    for role, (user, system) in after.items():
+        user0, system0 = before.get(role, (0.0, 0.0))
+        out[role] = {"user_s": round(user - user0, 3),
+                     "system_s": round(system - system0, 3)}
     return out
 
 

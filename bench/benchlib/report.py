@@ -97,8 +97,30 @@ def summarize(samples):
             "log_bytes_per_request":
                 sum(r["log_bytes"] for r in runs) / requests
                 if requests else None,
+            **_cpu_split(runs, requests),
         }
     return out
+
+
+def _cpu_split(runs, requests):
+    """The server's CPU per request in ns by kind and thread role, over the
+    runs (as CPU/request: their total over their requests): cpu_user_ns,
+    cpu_system_ns and cpu_ns_by_thread {role: {"user", "system"}}."""
+    by_role = {}
+    for r in runs:
+        for role, t in (r.get("server_threads") or {}).items():
+            user, system = by_role.get(role, (0.0, 0.0))
+            by_role[role] = (user + t["user_s"], system + t["system_s"])
+    if not requests or not by_role:
+        return {"cpu_user_ns": None, "cpu_system_ns": None,
+                "cpu_ns_by_thread": {}}
+    per = 1e9 / requests
+    return {
+        "cpu_user_ns": sum(u for u, _ in by_role.values()) * per,
+        "cpu_system_ns": sum(s for _, s in by_role.values()) * per,
+        "cpu_ns_by_thread": {role: {"user": u * per, "system": s * per}
+                             for role, (u, s) in sorted(by_role.items())},
+    }
 
 
 def background_load(samples):
@@ -327,6 +349,7 @@ def markdown(result, chart_name):
                     f"{_pct(f['wrk_busy_pct'])} |")
             lines.append("")
             lines += _stores_table(result, rows)
+    lines += _cpu_split_tables(result)
     lines += ["## Per server: memory and start", "",
               "| server | idle RSS | idle RSS after the load | exec → first "
               "200 (median) | starts | log bytes/request (pinned, 50 conn.) "
@@ -404,6 +427,67 @@ def markdown(result, chart_name):
               "- The kit runs with WEB_THREADS=1. See docs/performance.md "
               "for the method and what bounds each figure.", ""]
     return "\n".join(lines)
+
+
+# The kit's thread roles (twelve names its threads), in table order; the
+# ceiling serves on its one thread, "main".
+THREAD_COLUMNS = ("web", "log-flush", "sqlite", "main")
+
+
+def _cpu_split_tables(result):
+    """Where the ceiling's and the kit's CPU goes, pinned: user and system
+    time per request, by thread."""
+    pinned = result["summary"].get("pinned", {})
+    roles = result.get("roles", {})
+    lines = ["## Where the CPU goes (pinned): time per request by thread",
+             "",
+             "User + system CPU of each thread role over the requests "
+             "answered, in ns: `web` the web workers, `log-flush` the log's "
+             "writer, `sqlite` the SQLite store's thread, `main` the first "
+             "thread (the ceiling's only one; the kit's signals and timers); "
+             "other threads (the admin listener's) in `others`. × ceiling: "
+             "over the ceiling's user or system time in the same shape.", ""]
+    for shape in SHAPES:
+        rows = pinned.get(shape.name)
+        if not rows or "ceiling" not in rows:
+            continue
+        ceiling = rows["ceiling"]
+        lines += [f"### {shape.label}", "",
+                  "| server | CPU/request | user | system | user × ceiling "
+                  "| system × ceiling | "
+                  + " | ".join(THREAD_COLUMNS) + " | others |",
+                  "|---|--:|--:|--:|--:|--:|"
+                  + "--:|" * (len(THREAD_COLUMNS) + 1)]
+        for name in result["server_order"]:
+            f = rows.get(name)
+            if (f is None or roles.get(name) == "peer"
+                    or f.get("cpu_user_ns") is None):
+                continue
+            threads = f["cpu_ns_by_thread"]
+            others = [t for role, t in threads.items()
+                      if role not in THREAD_COLUMNS]
+            cells = [_user_system(threads.get(role))
+                     for role in THREAD_COLUMNS]
+            cells.append(_user_system({
+                "user": sum(t["user"] for t in others),
+                "system": sum(t["system"] for t in others)}
+                if others else None))
+            user, system = f["cpu_user_ns"], f["cpu_system_ns"]
+            user_x = _ratio(user, ceiling.get("cpu_user_ns"))
+            system_x = _ratio(system, ceiling.get("cpu_system_ns"))
+            lines.append(
+                f"| {result['labels'][name]} | {_num(user + system)} ns "
+                f"| {_num(user)} | {_num(system)} | {_x(user_x)} "
+                f"| {_x(system_x)} | {' | '.join(cells)} |")
+        lines.append("")
+    return lines if len(lines) > 8 else []
+
+
+def _user_system(t):
+    """'user + system' ns of one thread role, – if it has none."""
+    if not t or t["user"] + t["system"] < 0.5:
+        return "–"
+    return f"{_num(t['user'])} + {_num(t['system'])}"
 
 
 def _app_totals(totals):

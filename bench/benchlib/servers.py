@@ -186,7 +186,8 @@ class Server:
 
 KIT_ENV = {"BIND": LOOPBACK, "WEB_THREADS": 1, "LOG_LEVEL": "info",
            "LOG_FORMAT": "json", "ACCESS_LOG": "on"}
-SERVER_NAMES = ["ceiling", "hello", "hello-nometrics", "flask-hello",
+SERVER_NAMES = ["ceiling", "hello", "hello-nometrics", "hello-noaccesslog",
+                "flask-hello",
                 "gunicorn-hello",
                 "welcome-redis", "welcome-postgres", "welcome-sqlite",
                 "flask-counter", "gunicorn-counter"]
@@ -213,6 +214,11 @@ def catalog(bin_dir, ceiling, peers_dir, rundir, redis, postgres):
         Server("hello-nometrics", "hello (kit), METRICS=off", "kit", "hello",
                [os.path.join(bin_dir, "hello")],
                {**KIT_ENV, "METRICS": "off"}, "/readyz"),
+        # What the access log costs, the line and its write (issue 12's
+        # CPU targets are "as shipped": with it).
+        Server("hello-noaccesslog", "hello (kit), ACCESS_LOG=off", "kit",
+               "hello", [os.path.join(bin_dir, "hello")],
+               {**KIT_ENV, "ACCESS_LOG": "off"}, "/readyz"),
         Server("flask-hello", "hello.py, Flask server", "peer", "hello",
                [python, "hello.py", "{port}"], {}, "/", cwd=peers_dir),
         Server("gunicorn-hello", "hello.py, gunicorn ×2", "peer", "hello",

@@ -357,6 +357,7 @@ class Suite:
             "server_order": [s.name for s in self.servers],
             "labels": {s.name: s.label for s in self.servers},
             "groups": {s.name: s.group for s in self.servers},
+            "roles": {s.name: s.role for s in self.servers},
             "stores": {s.name: s.store for s in self.servers},
             "round_trip_labels": {n: c.label for n, c in self.counters.items()
                                   if c},
