@@ -133,6 +133,25 @@ def cpu_seconds(pids):
     return out
 
 
+def _tids(pid):
+    """The thread ids of `pid` (strings), none if it is gone."""
+    try:
+        return os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+
+
+def _thread_stat(pid, tid):
+    """(name, fields after the name) of one thread's stat; None if gone."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
+            text = f.read()
+    except OSError:
+        return None
+    name = text[text.find(b"(") + 1:text.rfind(b")")]
+    return name.decode(errors="replace"), text[text.rfind(b")") + 2:].split()
+
+
 def thread_cpu(pids):
     """User and system CPU seconds of the threads of `pids`, summed by role:
     {role: (user_s, system_s)}. A thread's role is its name without a
@@ -141,19 +160,11 @@ def thread_cpu(pids):
     are lost: the kit's live as long as the server."""
     out = {}
     for pid in pids:
-        try:
-            tids = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for tid in tids:
-            try:
-                with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
-                    text = f.read()
-            except OSError:
+        for tid in _tids(pid):
+            stat = _thread_stat(pid, tid)
+            if stat is None:
                 continue
-            name = text[text.find(b"(") + 1:text.rfind(b")")].decode(
-                errors="replace")
-            fields = text[text.rfind(b")") + 2:].split()
+            name, fields = stat
             role = "main" if tid == str(pid) else re.sub(r"-\d+$", "", name)
             user, system = out.get(role, (0.0, 0.0))
             out[role] = (user + int(fields[11]) / CLOCK_TICKS,
@@ -181,11 +192,7 @@ def cpu_delta(before, after):
 def set_affinity(pids, cpus):
     """Moves every thread of every pid onto `cpus` (taskset -a -p)."""
     for pid in pids:
-        try:
-            tids = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for tid in tids:
+        for tid in _tids(pid):
             try:
                 os.sched_setaffinity(int(tid), cpus)
             except OSError:
