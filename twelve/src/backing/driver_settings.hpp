@@ -15,6 +15,8 @@
 // with a string alone. A new driver that needs settings adds one line here.
 
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "twelve/backing/store_url.hpp"
 #include "twelve/status.hpp"
@@ -27,6 +29,11 @@ class DriverSettings {
 };
 
 namespace backing {
+
+// A query parameter's name (decoded) as an error message quotes it: the
+// bytes that could break the message's line (control characters, DEL) and
+// '%' and '"' percent-encoded again, as the URL would write them.
+std::string ParameterNameAsWritten(std::string_view decoded);
 
 // The PostgreSQL driver's reading of `url`'s user, database and parameters
 // (defined in postgres/postgres_settings.cpp): a PostgresSettings. On a

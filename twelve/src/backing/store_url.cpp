@@ -9,6 +9,23 @@
 #include "twelve/config/settings.hpp"
 
 namespace twelve {
+
+std::string backing::ParameterNameAsWritten(std::string_view decoded) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : decoded) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f || c == '%' || c == '"') {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 namespace {
 
 constexpr std::string_view kRedisForm =
@@ -34,7 +51,8 @@ Status RejectParameters(const boost::urls::url_view& view,
   }
   for (auto param : view.params()) {
     if (param.key.empty()) continue;
-    return Expected("unknown parameter \"" + std::string(param.key) + "\": a " +
+    return Expected("unknown parameter \"" +
+                        backing::ParameterNameAsWritten(param.key) + "\": a " +
                         std::string(store) + " URL takes no parameters",
                     form);
   }

@@ -198,6 +198,18 @@ TEST(StoreUrl, RejectsRedisParametersNamingThem) {
   EXPECT_NE(Error("redis://h/0#x").find("fragment"), std::string::npos);
 }
 
+// A decoded name could carry a control character into the message.
+TEST(StoreUrl, NamesAParameterAsTheUrlWritesIt) {
+  EXPECT_NE(
+      Error("redis://h?a%00b%22=1").find("unknown parameter \"a%00b%22\""),
+      std::string::npos)
+      << Error("redis://h?a%00b%22=1");
+  EXPECT_NE(
+      Error("postgres://u@h/d?x%0Ay=1").find("unknown parameter \"x%0Ay\""),
+      std::string::npos)
+      << Error("postgres://u@h/d?x%0Ay=1");
+}
+
 TEST(StoreUrl, RejectsSqliteParametersNamingThem) {
   EXPECT_NE(
       Error("sqlite:///tmp/x.db?mode=ro").find("unknown parameter \"mode\""),

@@ -126,32 +126,38 @@ void CheckDefinition(const Setting& setting) {
   }
 }
 
-// Double-quoted, with quotes, backslashes and control characters escaped so
-// a value cannot break the line it is printed on.
-std::string Quote(std::string_view value) {
+// `text` with control characters as \xNN, and quotes and backslashes
+// escaped too when `quoted`, so that it cannot break the line it is printed
+// on.
+std::string Escape(std::string_view text, bool quoted) {
   static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (quoted && (c == '"' || c == '\\')) {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Double-quoted and escaped, cut after kMaxShownChars.
+std::string Quote(std::string_view value) {
   std::size_t shown = std::min(value.size(), kMaxShownChars);
   // Cut at a character boundary, not inside a UTF-8 sequence.
   while (shown < value.size() && shown > 0 &&
          (static_cast<unsigned char>(value[shown]) & 0xc0) == 0x80) {
     --shown;
   }
-  std::string quoted = "\"";
-  for (const char c : value.substr(0, shown)) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      quoted += '\\';
-      quoted += c;
-    } else if (byte < 0x20 || byte == 0x7f) {
-      quoted += "\\x";
-      quoted += kHex[byte >> 4];
-      quoted += kHex[byte & 0xf];
-    } else {
-      quoted += c;
-    }
-  }
-  quoted += shown < value.size() ? "\"..." : "\"";
-  return quoted;
+  return "\"" + Escape(value.substr(0, shown), true) +
+         (shown < value.size() ? "\"..." : "\"");
 }
 
 const char* TypeName(SettingType type) {
@@ -239,9 +245,12 @@ constexpr std::string_view kEnvExampleIntro =
 
 }  // namespace
 
+// What was expected is escaped too: a validator's message may quote part
+// of the value (a URL's parameter), and the error stays one line whatever.
 std::string SettingError::ToString() const {
-  if (shown_value.empty()) return name + " is not set: expected " + expected;
-  return name + "=" + Quote(shown_value) + ": expected " + expected;
+  const std::string what = Escape(expected, false);
+  if (shown_value.empty()) return name + " is not set: expected " + what;
+  return name + "=" + Quote(shown_value) + ": expected " + what;
 }
 
 bool Settings::Has(std::string_view name) const {

@@ -373,6 +373,29 @@ TEST(Settings, MalformedStoreUrlGetsTheParsersWords) {
   EXPECT_EQ(errors[0].ToString().find("hunter2"), std::string::npos);
 }
 
+// Found by fuzz/settings_fuzzer.cpp: a URL's parameter named "%00" came
+// back decoded, a NUL in the middle of the printed error.
+TEST(Settings, AnErrorPrintsOnOneLineWhateverTheValidatorSays) {
+  SettingsTable table;
+  table.Add({.name = "WORD", .doc = "A word.", .validate = [](auto) {
+               return Status::InvalidArgument("a word,\nnot \"this\"\x01");
+             }});
+  const std::vector<SettingError> errors = MustFail({{"WORD", "x"}}, table);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].ToString(),
+            "WORD=\"x\": expected a word,\\x0anot \"this\"\\x01");
+}
+
+TEST(Settings, StoreUrlParameterIsNamedAsWritten) {
+  const std::vector<SettingError> errors =
+      MustFail({{"STORE", "redis://cache/0?%00x%0A%25=1"}},
+               StoreUrlTable({StoreUrl::Kind::kRedis}));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].ToString().find("unknown parameter \"%00x%0A%25\""),
+            std::string::npos)
+      << errors[0].ToString();
+}
+
 TEST(Settings, StoreUrlOfAnyKindWhenNoneIsNamed) {
   const SettingsTable table = StoreUrlTable({});
   EXPECT_EQ(

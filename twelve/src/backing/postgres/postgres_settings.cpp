@@ -136,7 +136,7 @@ Result<PostgresSettings> ParsePostgresSettings(const StoreUrl& url) {
     Result<bool> known = Apply(key, value, settings, sslmode);
     if (!known.ok()) return known.status();
     if (!*known) {
-      return Invalid("unknown parameter \"" + key +
+      return Invalid("unknown parameter \"" + ParameterNameAsWritten(key) +
                      "\"; allowed: sslmode, sslrootcert, sslcert, sslkey, "
                      "sslcrl, channel_binding, gssencmode, "
                      "target_session_attrs, options, application_name");
