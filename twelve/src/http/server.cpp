@@ -69,7 +69,6 @@ class Server::Impl {
        bool access_log, bool metrics, std::string listener)
       : state_(config, router, log, access_log, metrics),
         listener_(std::move(listener)),
-        acceptor_(control_),
         signals_(control_, SIGTERM, SIGINT),
         tick_timer_(control_),
         drain_timer_(control_) {
@@ -118,8 +117,8 @@ class Server::Impl {
   ServerState state_;
   const std::string listener_;  // "web", "admin": names its events
   asio::io_context control_{1};
-  asio::ip::tcp::acceptor acceptor_;  // binds; then released to listener_fd_
-  int listener_fd_ = -1;              // the bound socket, outside any loop
+  // The bound socket, in no loop: the workers accept on copies of it.
+  int listener_fd_ = -1;
   asio::signal_set signals_;
   asio::steady_timer tick_timer_;
   asio::steady_timer drain_timer_;
@@ -151,13 +150,14 @@ Status Server::Impl::Listen() {
                                    "\" is not an IP address");
   }
   asio::ip::tcp::endpoint endpoint(address, config.port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  asio::ip::tcp::acceptor acceptor(control_);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec && config.reuse_port) {
-    acceptor_.set_option(ReusePort(true), ec);
+    acceptor.set_option(ReusePort(true), ec);
   }
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return Status::Unavailable(
         "cannot listen on " + where + ": " + ec.message() +
@@ -165,10 +165,10 @@ Status Server::Impl::Listen() {
                            : " (check PORT and BIND; REUSE_PORT=on "
                              "lets processes share a port)"));
   }
-  port_ = acceptor_.local_endpoint(ec).port();
+  port_ = acceptor.local_endpoint(ec).port();
   for (auto& worker : workers_) {
     if (Status opened = worker->Open(); !opened.ok()) return opened;
-    int fd = ::dup(acceptor_.native_handle());
+    int fd = ::dup(acceptor.native_handle());
     if (fd < 0) return Status::Unavailable("cannot share the listener");
     worker->Adopt(fd, address.is_v6());
   }
@@ -176,7 +176,7 @@ Status Server::Impl::Listen() {
   // it when draining. Left in the control loop's epoll set (Asio adds a
   // socket when it opens it), every new connection woke this thread too:
   // ~10 us of CPU a connection, measured by the bench's CPU split.
-  listener_fd_ = acceptor_.release(ec);
+  listener_fd_ = acceptor.release(ec);
   if (ec) return Status::Unavailable("cannot hand the listener over");
   return Status::Ok();
 }
