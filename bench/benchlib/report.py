@@ -439,48 +439,56 @@ def _cpu_split_tables(result):
     time per request, by thread."""
     pinned = result["summary"].get("pinned", {})
     roles = result.get("roles", {})
-    lines = ["## Where the CPU goes (pinned): time per request by thread",
-             "",
-             "User + system CPU of each thread role over the requests "
-             "answered, in ns: `web` the web workers, `log-flush` the log's "
-             "writer, `sqlite` the SQLite store's thread, `main` the first "
-             "thread (the ceiling's only one; the kit's signals and timers); "
-             "other threads (the admin listener's) in `others`. × ceiling: "
-             "over the ceiling's user or system time in the same shape.", ""]
+    tables = []
     for shape in SHAPES:
         rows = pinned.get(shape.name)
-        if not rows or "ceiling" not in rows:
+        if rows and "ceiling" in rows:
+            tables += _cpu_split_table(result, shape, rows, roles)
+    if not tables:
+        return []
+    return ["## Where the CPU goes (pinned): time per request by thread",
+            "",
+            "User + system CPU of each thread role over the requests "
+            "answered, in ns: `web` the web workers, `log-flush` the log's "
+            "writer, `sqlite` the SQLite store's thread, `main` the first "
+            "thread (the ceiling's only one; the kit's signals and timers); "
+            "other threads (the admin listener's) in `others`. × ceiling: "
+            "over the ceiling's user or system time in the same shape.",
+            "", *tables]
+
+
+def _cpu_split_table(result, shape, rows, roles):
+    """One shape's table of _cpu_split_tables()."""
+    ceiling = rows["ceiling"]
+    lines = [f"### {shape.label}", "",
+             "| server | CPU/request | user | system | user × ceiling "
+             "| system × ceiling | "
+             + " | ".join(THREAD_COLUMNS) + " | others |",
+             "|---|--:|--:|--:|--:|--:|"
+             + "--:|" * (len(THREAD_COLUMNS) + 1)]
+    for name in result["server_order"]:
+        f = rows.get(name)
+        if (f is None or roles.get(name) == "peer"
+                or f.get("cpu_user_ns") is None):
             continue
-        ceiling = rows["ceiling"]
-        lines += [f"### {shape.label}", "",
-                  "| server | CPU/request | user | system | user × ceiling "
-                  "| system × ceiling | "
-                  + " | ".join(THREAD_COLUMNS) + " | others |",
-                  "|---|--:|--:|--:|--:|--:|"
-                  + "--:|" * (len(THREAD_COLUMNS) + 1)]
-        for name in result["server_order"]:
-            f = rows.get(name)
-            if (f is None or roles.get(name) == "peer"
-                    or f.get("cpu_user_ns") is None):
-                continue
-            threads = f["cpu_ns_by_thread"]
-            others = [t for role, t in threads.items()
-                      if role not in THREAD_COLUMNS]
-            cells = [_user_system(threads.get(role))
-                     for role in THREAD_COLUMNS]
-            cells.append(_user_system({
-                "user": sum(t["user"] for t in others),
-                "system": sum(t["system"] for t in others)}
-                if others else None))
-            user, system = f["cpu_user_ns"], f["cpu_system_ns"]
-            user_x = _ratio(user, ceiling.get("cpu_user_ns"))
-            system_x = _ratio(system, ceiling.get("cpu_system_ns"))
-            lines.append(
-                f"| {result['labels'][name]} | {_num(user + system)} ns "
-                f"| {_num(user)} | {_num(system)} | {_x(user_x)} "
-                f"| {_x(system_x)} | {' | '.join(cells)} |")
-        lines.append("")
-    return lines if len(lines) > 8 else []
+        threads = f["cpu_ns_by_thread"]
+        others = [t for role, t in threads.items()
+                  if role not in THREAD_COLUMNS]
+        cells = [_user_system(threads.get(role))
+                 for role in THREAD_COLUMNS]
+        cells.append(_user_system({
+            "user": sum(t["user"] for t in others),
+            "system": sum(t["system"] for t in others)}
+            if others else None))
+        user, system = f["cpu_user_ns"], f["cpu_system_ns"]
+        user_x = _ratio(user, ceiling.get("cpu_user_ns"))
+        system_x = _ratio(system, ceiling.get("cpu_system_ns"))
+        lines.append(
+            f"| {result['labels'][name]} | {_num(user + system)} ns "
+            f"| {_num(user)} | {_num(system)} | {_x(user_x)} "
+            f"| {_x(system_x)} | {' | '.join(cells)} |")
+    lines.append("")
+    return lines
 
 
 def _user_system(t):
