@@ -367,8 +367,8 @@ def _voluntary_switches(pid, tid):
 
 def test_new_connections_do_not_wake_the_main_thread(start_server):
     """The workers accept; the first thread (signals, drain, the readiness
-    tick every 5 ms) must not wake for each connection, as it did while the
-    listening socket stayed in its epoll set (~10 us of CPU each)."""
+    check) must not wake for each connection, as it did while the listening
+    socket stayed in its epoll set (~10 us of CPU each)."""
     server = start_server("hello", env={"WEB_THREADS": 1})
     pid = server.proc.pid
     connections = 400
@@ -382,5 +382,27 @@ def test_new_connections_do_not_wake_the_main_thread(start_server):
                 pass
     elapsed = time.monotonic() - started
     woken = _voluntary_switches(pid, pid) - before
-    ticks = elapsed / 0.005 + 2  # the tick cannot fire more often
+    ticks = elapsed / 0.005 + 2  # readiness is checked every 5 ms at most
     assert woken < ticks + connections / 4, (woken, round(ticks))
+
+
+def test_an_idle_process_sleeps(start_server):
+    """Idle, a process wakes ten times a second, for its readiness check:
+    that check slows from every 5 ms to every 100 ms once ready, a worker
+    sweeps for timeouts only while it has connections, and the admin
+    listener's first thread has nothing to check. Before, each first thread
+    woke ~200 times a second and each worker 10."""
+    server = start_server("welcome", env={"WEB_THREADS": 2,
+                                          "ADMIN_PORT": free_port()})
+    pid = server.proc.pid
+    time.sleep(0.5)  # the readiness probe's connection is swept away
+    tasks = f"/proc/{pid}/task"
+    tids = os.listdir(tasks)
+    names = {tid: open(f"{tasks}/{tid}/comm").read().strip() for tid in tids}
+    before = {tid: _voluntary_switches(pid, tid) for tid in tids}
+    idle = 2.0
+    time.sleep(idle)
+    woken = {names[tid]: _voluntary_switches(pid, tid) - before[tid]
+             for tid in tids}
+    assert woken.pop("welcome") <= idle / 0.1 + 3, woken
+    assert all(count <= 2 for count in woken.values()), woken

@@ -24,9 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// How often readiness is checked for the "ready" event: often enough that the
-// event follows the store's connection by milliseconds.
-constexpr std::chrono::milliseconds kTickInterval{5};
 constexpr std::chrono::milliseconds kDrainPollInterval{5};
 
 std::string SignalName(int signal) {
@@ -238,8 +235,8 @@ void Server::Impl::OnAnnounced() {
 }
 
 void Server::Impl::Tick() {
-  if (hooks_.on_tick) hooks_.on_tick();
-  tick_timer_.expires_after(kTickInterval);
+  if (!hooks_.on_tick) return;
+  tick_timer_.expires_after(hooks_.on_tick());
   tick_timer_.async_wait([this](const error_code& ec) {
     if (!ec) Tick();
   });

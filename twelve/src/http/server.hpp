@@ -34,8 +34,9 @@ struct ServeHooks {
   std::function<void(const std::string& signal)> on_drain_start;
   // On a second signal: the process must exit at once.
   std::function<void(const std::string& signal)> on_second_signal;
-  // Called every few milliseconds on the control thread while serving.
-  std::function<void()> on_tick;
+  // Called on the control thread while serving, first at once; returns how
+  // long until the next call.
+  std::function<std::chrono::milliseconds()> on_tick;
 };
 
 // What the server has done so far, for /metrics and /status.

@@ -81,7 +81,6 @@ void Worker::SetPeers(std::vector<Worker*> peers) { peers_ = std::move(peers); }
 
 void Worker::Run() {
   auto guard = asio::make_work_guard(io_);
-  ScheduleSweep();
   poller_.Start();
   DoAccept();
   io_.run();
@@ -93,6 +92,11 @@ bool Worker::InThisThread() {
 }
 
 Worker::Registration Worker::Register(std::shared_ptr<Connection> connection) {
+  if (!sweep_scheduled_) {
+    // The wall clock may have been stepped while the worker slept.
+    access_log_.SyncWallClock();
+    ScheduleSweep();
+  }
   return connections_.insert(connections_.end(), std::move(connection));
 }
 
@@ -281,12 +285,17 @@ void Worker::RefuseBusy(int fd) {
   }
 }
 
+// The sweep runs while the worker has connections (their timeouts, the
+// drain's idle ones); an idle worker sleeps until its next connection
+// instead of waking ten times a second.
 void Worker::ScheduleSweep() {
+  sweep_scheduled_ = true;
   sweep_timer_.expires_after(kSweepInterval);
   sweep_timer_.async_wait([this](const error_code& ec) {
+    sweep_scheduled_ = false;
     if (ec) return;
     Sweep();
-    ScheduleSweep();
+    if (!connections_.empty()) ScheduleSweep();
   });
 }
 

@@ -128,6 +128,7 @@ class Worker {
   boost::asio::io_context io_{1};
   std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
   boost::asio::steady_timer sweep_timer_;
+  bool sweep_scheduled_ = false;
   boost::asio::steady_timer accept_retry_timer_;
   Poller poller_;  // before the connections: they leave it when destroyed
   std::list<std::shared_ptr<Connection>> connections_;
