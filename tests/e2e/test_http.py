@@ -7,6 +7,7 @@ import pytest
 
 from expectations import assert_hello_root, assert_welcome_root
 from http_client import IMF_FIXDATE, build_request
+from metrics_scrape import parse, value
 
 
 def test_hello_root_answers_welcome_to_kodekloud(hello):
@@ -84,6 +85,20 @@ def test_connection_close_request_is_answered_then_closed(hello):
     assert_hello_root(r)
     assert r.has_token("Connection", "close"), r
     assert rest == b""
+
+
+def test_a_client_that_asked_to_close_is_not_lingered_for(hello):
+    """A client that says Connection: close sends nothing more (RFC 9112
+    9.6), so with nothing of it left unread the server closes at once
+    instead of half-closing and waiting up to a second for its FIN (as
+    nginx's lingering_close does): the connection is gone before the client
+    closes its end."""
+    with hello.connect() as conn:
+        r = conn.request("GET", "/", headers=[("Connection", "close")])
+        assert conn.read_until_close(timeout=3) == b""
+        samples = parse(hello.get("/metrics").body.decode())
+        assert value(samples, "http_open_connections") == 1  # the scrape's
+    assert_hello_root(r)
 
 
 def test_pipelined_requests_are_answered_in_order(hello):

@@ -270,7 +270,7 @@ void Connection::Consume(const char* data, std::size_t size, bool own_buffer) {
     ++handled;
     // Nothing behind a request that closes the connection is processed
     // (RFC 9112 9.6), even while earlier answers are still awaited.
-    if (!framing.keep_alive) stop_parsing_ = true;
+    if (!framing.keep_alive) stop_parsing_ = client_closes_ = true;
   }
   processing_ = false;
   // A batch or pipeline limit left requests unparsed: ReadLoop() answers
@@ -646,7 +646,15 @@ bool Connection::SendOutput() {
 
 void Connection::OnFlushed() {
   if (out_.capacity() > kKeepOutputCapacity) std::string().swap(out_);
-  if (close_after_write_) CloseGracefully();
+  if (!close_after_write_) return;
+  // A client that asked to close sends nothing more (RFC 9112 9.6): with
+  // nothing of it unread, a full close cannot reset the answer, and waiting
+  // for its FIN would only cost a wake-up and a descriptor for a while.
+  if (client_closes_ && !HasUnreadBytes()) {
+    Close();
+  } else {
+    CloseGracefully();
+  }
 }
 
 // Half-closes and discards what the client still sends for a moment, so the

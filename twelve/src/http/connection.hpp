@@ -190,6 +190,8 @@ class Connection final : public detail::ResponseSink,
   bool processing_ = false;
   bool stop_parsing_ = false;
   bool close_after_write_ = false;
+  // The client said Connection: close (or HTTP/1.0 without keep-alive).
+  bool client_closes_ = false;
   bool lingering_ = false;
   bool closed_ = false;
 };
