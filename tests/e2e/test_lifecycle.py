@@ -344,15 +344,20 @@ def test_sigterm_under_keep_alive_load_cuts_no_request(start_server, delay):
         len(ok)], result.stdout + result.stderr
 
 
+def _thread_names(pid):
+    """Each thread's id and name (what top -H shows)."""
+    tasks = f"/proc/{pid}/task"
+    return {tid: open(f"{tasks}/{tid}/comm").read().strip()
+            for tid in os.listdir(tasks)}
+
+
 def test_threads_are_named_for_operators_tools(start_server):
     """top -H, ps -L, perf and gdb show what each thread is: the web workers,
     the admin listener's, the log's flusher and the SQLite store's."""
     free = free_port()
     server = start_server("welcome", env={"WEB_THREADS": 2,
                                           "ADMIN_PORT": free})
-    tasks = f"/proc/{server.proc.pid}/task"
-    names = sorted(open(f"{tasks}/{tid}/comm").read().strip()
-                   for tid in os.listdir(tasks))
+    names = sorted(_thread_names(server.proc.pid).values())
     assert names == sorted(["welcome", "web-0", "web-1", "admin", "admin-0",
                             "log-flush", "sqlite"]), names
 
@@ -396,13 +401,11 @@ def test_an_idle_process_sleeps(start_server):
                                           "ADMIN_PORT": free_port()})
     pid = server.proc.pid
     time.sleep(0.5)  # the readiness probe's connection is swept away
-    tasks = f"/proc/{pid}/task"
-    tids = os.listdir(tasks)
-    names = {tid: open(f"{tasks}/{tid}/comm").read().strip() for tid in tids}
-    before = {tid: _voluntary_switches(pid, tid) for tid in tids}
+    names = _thread_names(pid)
+    before = {tid: _voluntary_switches(pid, tid) for tid in names}
     idle = 2.0
     time.sleep(idle)
-    woken = {names[tid]: _voluntary_switches(pid, tid) - before[tid]
-             for tid in tids}
+    woken = {name: _voluntary_switches(pid, tid) - before[tid]
+             for tid, name in names.items()}
     assert woken.pop("welcome") <= idle / 0.1 + 3, woken
     assert all(count <= 2 for count in woken.values()), woken
