@@ -7,18 +7,17 @@
 
 #include "http/connection.hpp"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
-#include <charconv>
 #include <cstring>
 #include <exception>
 #include <optional>
 
+#include "http/peer_address.hpp"
 #include "log/log_encoding.hpp"
 #include "twelve/http/request_log.hpp"
 
@@ -54,39 +53,14 @@ constexpr std::size_t kMinShrinkCapacity = 4 * 1024;
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-// "127.0.0.1:40436" or "[::1]:40436"; "-" for another family.
-std::string_view FormatPeer(const sockaddr_storage& peer, char (&out)[64]) {
-  char* p = out;
-  char* const end = out + sizeof out;
-  std::uint16_t port = 0;
-  if (peer.ss_family == AF_INET) {
-    const auto& v4 = reinterpret_cast<const sockaddr_in&>(peer);
-    if (!::inet_ntop(AF_INET, &v4.sin_addr, p, INET_ADDRSTRLEN)) return "-";
-    p += std::strlen(p);
-    port = ntohs(v4.sin_port);
-  } else if (peer.ss_family == AF_INET6) {
-    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(peer);
-    *p++ = '[';
-    if (!::inet_ntop(AF_INET6, &v6.sin6_addr, p, INET6_ADDRSTRLEN)) return "-";
-    p += std::strlen(p);
-    *p++ = ']';
-    port = ntohs(v6.sin6_port);
-  } else {
-    return "-";
-  }
-  *p++ = ':';
-  p = std::to_chars(p, end, port).ptr;
-  return std::string_view(out, static_cast<std::size_t>(p - out));
-}
-
 bool WouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 
 }  // namespace
 
 Connection::Connection(Worker& worker, int fd, const sockaddr_storage& peer)
     : worker_(worker), state_(worker.state()), fd_(fd) {
-  char address[64];
-  const std::string_view formatted = FormatPeer(peer, address);
+  PeerAddressText address;
+  const std::string_view formatted = FormatPeerAddress(peer, address);
   remote_[0] = '"';
   std::memcpy(remote_ + 1, formatted.data(), formatted.size());
   remote_[formatted.size() + 1] = '"';
